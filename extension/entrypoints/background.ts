@@ -1,0 +1,3 @@
+export default defineBackground(() => {
+  // wiring filled in by lib/messaging
+});

@@ -1,0 +1,31 @@
+import { defineConfig } from 'wxt';
+
+// The extension's build. Everything the manifest grants is listed in README.md#permissions
+// with the reason it is there; tests/unit/manifest snapshot-checks it.
+export default defineConfig({
+  srcDir: 'extension',
+  outDir: '.output',
+  modules: ['@wxt-dev/module-svelte', '@wxt-dev/webextension-polyfill'],
+  manifestVersion: 3,
+  manifest: {
+    name: 'Scribe Overlay',
+    description: 'Privacy-first clinical scribe: on-device transcription, encrypted drafts, de-identified note generation.',
+    // The public half of the extension's signing key pins the extension id, so managed policy
+    // (3rdparty.extensions.<id>) and ExtensionInstallForcelist can name it. No private key is in the repo.
+    key: process.env.SCRIBE_EXTENSION_KEY ?? undefined,
+    minimum_chrome_version: '116',
+    permissions: ['offscreen', 'sidePanel', 'storage', 'tabCapture', 'alarms', 'activeTab', 'scripting', 'idle'],
+    host_permissions: [],
+    action: { default_title: 'Open Scribe' },
+    side_panel: { default_path: 'sidepanel.html' },
+    // Cross-origin isolation lets onnxruntime-web use SharedArrayBuffer (WASM threads) in the
+    // offscreen document. See NOTES.md: the tab-capture stream id is therefore made in the side panel.
+    cross_origin_embedder_policy: { value: 'require-corp' },
+    cross_origin_opener_policy: { value: 'same-origin' },
+    content_security_policy: {
+      // wasm-unsafe-eval is the minimum WebAssembly needs; no remote code, no eval.
+      extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'",
+    },
+    storage: { managed_schema: 'managed_schema.json' },
+  },
+});
