@@ -1,4 +1,5 @@
 import { defineConfig } from 'wxt';
+import { DEV_PUBLIC_KEY } from './extension-id.ts';
 
 // The extension's build. Everything the manifest grants is listed in README.md#permissions
 // with the reason it is there; tests/unit/manifest snapshot-checks it.
@@ -12,7 +13,7 @@ export default defineConfig({
     description: 'Privacy-first clinical scribe: on-device transcription, encrypted drafts, de-identified note generation.',
     // The public half of the extension's signing key pins the extension id, so managed policy
     // (3rdparty.extensions.<id>) and ExtensionInstallForcelist can name it. No private key is in the repo.
-    key: process.env.SCRIBE_EXTENSION_KEY ?? undefined,
+    key: process.env.SCRIBE_EXTENSION_KEY ?? DEV_PUBLIC_KEY,
     minimum_chrome_version: '116',
     permissions: ['offscreen', 'sidePanel', 'storage', 'tabCapture', 'alarms', 'activeTab', 'scripting', 'idle'],
     host_permissions: [],

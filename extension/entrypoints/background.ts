@@ -1,3 +1,3 @@
-export default defineBackground(() => {
-  // wiring filled in by lib/messaging
-});
+import { startBackground } from '../lib/background/index.ts';
+
+export default defineBackground(() => startBackground());

@@ -1,0 +1,3 @@
+import { startOffscreen } from '../../lib/offscreen/index.ts';
+
+startOffscreen();

@@ -1,0 +1,130 @@
+import browser from 'webextension-polyfill';
+import type { Runtime } from 'webextension-polyfill';
+import {
+  CodedError,
+  Command,
+  Event,
+  ReplySchema,
+  type CommandName,
+  type CommandOf,
+  type Context,
+  type ErrorCode,
+  type Reply,
+} from '../../../shared/messages.ts';
+import { log } from '../log/index.ts';
+
+/**
+ * The one place that listens to runtime messages and the one place that decides whether a sender
+ * is trusted (CONVENTIONS.md "Boundaries"). `sender.id` is the signal; `sender.url` is only used
+ * to tell our own pages from content scripts running in web pages, never trusted alone.
+ */
+export type SenderKind = 'extension-page' | 'content-script' | 'untrusted';
+
+export interface SenderLike {
+  id?: string | undefined;
+  url?: string | undefined;
+  tab?: unknown;
+  frameId?: number | undefined;
+}
+
+export function classifySender(sender: SenderLike, selfId: string): SenderKind {
+  if (!sender || typeof sender !== 'object' || sender.id !== selfId) return 'untrusted';
+  const origin = `chrome-extension://${selfId}/`;
+  const fromOwnPage = typeof sender.url === 'string' && sender.url.startsWith(origin);
+  if (fromOwnPage) return 'extension-page';
+  // Same extension id but a web page URL: our content script, which runs in a page the
+  // clinician does not control. It may only send the commands listed as content-safe.
+  return sender.tab !== undefined ? 'content-script' : 'untrusted';
+}
+
+/** Commands a content script may send. None yet: every current command is privileged. */
+const CONTENT_SAFE: ReadonlySet<CommandName> = new Set<CommandName>();
+
+export type Handler<N extends CommandName> = (msg: CommandOf<N>, sender: SenderKind) => unknown;
+export type Handlers = { [N in CommandName]?: Handler<N> };
+
+const fail = (code: ErrorCode): Reply => ({ ok: false, error: { code } });
+
+function targetOf(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  return Object.prototype.hasOwnProperty.call(raw, 'target') ? (raw as { target: unknown }).target : undefined;
+}
+
+/**
+ * Route one raw message. Returns undefined when the message is not addressed to `context`
+ * (another context answers it), otherwise a Reply. Never throws.
+ */
+export async function route(
+  context: Context,
+  handlers: Handlers,
+  raw: unknown,
+  sender: SenderLike,
+  selfId: string,
+): Promise<Reply | undefined> {
+  if (targetOf(raw) !== context) return undefined;
+  if (raw !== null && typeof raw === 'object' && 'evt' in raw) return undefined;
+  const kind = classifySender(sender, selfId);
+  if (kind === 'untrusted') return fail('untrusted_sender');
+  const parsed = Command.safeParse(raw);
+  if (!parsed.success) return fail('bad_message');
+  const msg = parsed.data;
+  if (kind === 'content-script' && !CONTENT_SAFE.has(msg.cmd)) return fail('untrusted_sender');
+  const handler = handlers[msg.cmd] as Handler<CommandName> | undefined;
+  if (!handler) return fail('unknown_command');
+  try {
+    const data = await handler(msg as never, kind);
+    return { ok: true, data: data ?? null };
+  } catch (err) {
+    if (err instanceof CodedError) return fail(err.code);
+    log('error', 'message.handler_failed', {}, msg.cmd.replace('.', '_'));
+    return fail('handler_failed');
+  }
+}
+
+/** Register the context's handlers (and optionally an event handler). The only raw listener. */
+export function listen(context: Context, handlers: Handlers, onEvent?: (e: Event) => void): () => void {
+  const selfId = browser.runtime.id;
+  const listener = (raw: unknown, sender: Runtime.MessageSender): Promise<Reply> | undefined => {
+    if (onEvent && targetOf(raw) === context && raw !== null && typeof raw === 'object' && 'evt' in raw) {
+      if (classifySender(sender, selfId) === 'extension-page') {
+        const ev = Event.safeParse(raw);
+        if (ev.success) onEvent(ev.data);
+      }
+      return undefined;
+    }
+    if (targetOf(raw) !== context) return undefined;
+    return route(context, handlers, raw, sender, selfId).then((r) => r ?? fail('no_receiver'));
+  };
+  browser.runtime.onMessage.addListener(listener);
+  return () => browser.runtime.onMessage.removeListener(listener);
+}
+
+/** Send a command and parse the reply. Never throws: transport failures become codes. */
+export async function send<N extends CommandName>(msg: CommandOf<N>, timeoutMs = 30_000): Promise<Reply> {
+  const parsed = Command.safeParse(msg);
+  if (!parsed.success) return fail('bad_message');
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const reply = await Promise.race([
+      browser.runtime.sendMessage(parsed.data),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve({ ok: false, error: { code: 'timeout' } }), timeoutMs);
+      }),
+    ]);
+    const r = ReplySchema.safeParse(reply);
+    return r.success ? (r.data as Reply) : fail('no_receiver');
+  } catch {
+    return fail('no_receiver');
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
+
+/** Broadcast an event to extension pages; nobody listening is fine. */
+export async function emit(e: Event): Promise<void> {
+  try {
+    await browser.runtime.sendMessage(e);
+  } catch {
+    /* no page open */
+  }
+}

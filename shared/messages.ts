@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { Source } from './transcript.ts';
+
+/**
+ * The one message protocol between the extension's contexts (background, offscreen, side panel,
+ * options, content script). Every message is parsed with these schemas at the receiving end;
+ * objects are strict (unknown keys rejected) and carry no free text except where a command's
+ * purpose is content (none in this file yet), so an error about a message can never echo content.
+ */
+
+export const Context = z.enum(['background', 'offscreen', 'panel', 'content']);
+export type Context = z.infer<typeof Context>;
+
+const VisitId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/);
+/** chrome.tabCapture stream ids are opaque base64-ish tokens. */
+const StreamId = z.string().regex(/^[A-Za-z0-9+/=_-]{8,512}$/);
+const TabId = z.number().int().nonnegative().max(2 ** 31);
+
+const cmd = <C extends string, T extends Context, S extends z.ZodRawShape>(target: T, name: C, shape: S) =>
+  z.object({ target: z.literal(target), cmd: z.literal(name), ...shape }).strict();
+
+export const CaptureStart = cmd('offscreen', 'capture.start', {
+  visitId: VisitId,
+  mic: z.boolean(),
+  tabStreamId: StreamId.optional(),
+  /** keep the captured tab audible to the clinician (capturing mutes it otherwise) */
+  playTabAudio: z.boolean().default(true),
+});
+
+export const Command = z.discriminatedUnion('cmd', [
+  // side panel → background
+  cmd('background', 'visit.start', { mic: z.boolean(), tabStreamId: StreamId.optional(), tabId: TabId.optional() }),
+  cmd('background', 'visit.pause', {}),
+  cmd('background', 'visit.resume', {}),
+  cmd('background', 'visit.stop', {}),
+  cmd('background', 'visit.status', {}),
+  cmd('background', 'visit.summary', {}),
+  // background → offscreen
+  CaptureStart,
+  cmd('offscreen', 'capture.pause', {}),
+  cmd('offscreen', 'capture.resume', {}),
+  cmd('offscreen', 'capture.stop', {}),
+  cmd('offscreen', 'capture.status', {}),
+  cmd('offscreen', 'capture.summary', {}),
+]);
+export type Command = z.infer<typeof Command>;
+export type CommandName = Command['cmd'];
+export type CommandOf<N extends CommandName> = Extract<Command, { cmd: N }>;
+
+export const CaptureState = z.enum(['idle', 'starting', 'recording', 'paused', 'stopped', 'error']);
+export type CaptureState = z.infer<typeof CaptureState>;
+
+/** Error and warning codes: a closed vocabulary shown to the clinician by code → plain sentence. */
+export const ErrorCode = z.enum([
+  'bad_message',
+  'untrusted_sender',
+  'unknown_command',
+  'handler_failed',
+  'no_receiver',
+  'mic_permission_denied',
+  'mic_not_found',
+  'mic_ended',
+  'tab_capture_failed',
+  'tab_ended',
+  'audio_context_failed',
+  'already_recording',
+  'not_recording',
+  'offscreen_failed',
+  'timeout',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const SourceStats = z
+  .object({
+    source: Source,
+    sampleRate: z.literal(16000),
+    inputSampleRate: z.number().positive(),
+    frames: z.number().int().nonnegative(),
+    samples: z.number().int().nonnegative(),
+    durationS: z.number().nonnegative(),
+    /** RMS envelope at 10 Hz (one value per 1,600 samples) */
+    envelope: z.array(z.number().nonnegative()),
+    ended: ErrorCode.nullable(),
+    latencyMs: z.object({ p50: z.number(), p95: z.number(), max: z.number() }).strict(),
+  })
+  .strict();
+export type SourceStats = z.infer<typeof SourceStats>;
+
+export const CaptureStatus = z
+  .object({
+    state: CaptureState,
+    visitId: VisitId.nullable(),
+    sources: z.array(z.object({ source: Source, level: z.number(), durationS: z.number(), active: z.boolean() }).strict()),
+    errors: z.array(z.object({ code: ErrorCode, source: Source.nullable() }).strict()),
+  })
+  .strict();
+export type CaptureStatus = z.infer<typeof CaptureStatus>;
+
+export const CaptureSummary = z
+  .object({
+    visitId: VisitId.nullable(),
+    sources: z.array(SourceStats),
+    errors: z.array(z.object({ code: ErrorCode, source: Source.nullable() }).strict()),
+    cpuMsPerAudioS: z.number().nonnegative().nullable(),
+    memoryBytes: z.number().nonnegative().nullable(),
+  })
+  .strict();
+export type CaptureSummary = z.infer<typeof CaptureSummary>;
+
+/** Events broadcast by the offscreen document to the extension's pages. */
+export const Event = z.discriminatedUnion('evt', [
+  z.object({ target: z.literal('panel'), evt: z.literal('capture.status'), status: CaptureStatus }).strict(),
+]);
+export type Event = z.infer<typeof Event>;
+
+export type Reply<T = unknown> = { ok: true; data: T } | { ok: false; error: { code: ErrorCode } };
+export const ReplySchema = z.union([
+  z.object({ ok: z.literal(true), data: z.unknown() }).strict(),
+  z.object({ ok: z.literal(false), error: z.object({ code: ErrorCode }).strict() }).strict(),
+]);
+
+/** An error that carries only a code from the closed list (never content). */
+export class CodedError extends Error {
+  constructor(readonly code: ErrorCode) {
+    super(code);
+    this.name = 'CodedError';
+  }
+}
