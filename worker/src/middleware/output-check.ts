@@ -1,0 +1,64 @@
+import { Note, type NoteRequest } from '../../../shared/api.ts';
+import { detectPatternIdentifiers } from '../../../shared/phi-patterns.ts';
+import { scanPlaceholders } from '../../../shared/placeholder.ts';
+import type { OutputRule } from '../log.ts';
+import type { PromptSecrets } from '../providers/types.ts';
+import { TEMPLATE_SECTIONS } from '../prompts/templates.ts';
+import { GUARDED_TYPES } from './phi-guard.ts';
+
+const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
+
+/** System-prompt sentences long enough that quoting one is a leak, not a coincidence. */
+function leakNeedles(secrets: PromptSecrets): string[] {
+  return secrets.system
+    .split(/(?<=[.:])\s+|\n/)
+    .map(norm)
+    .filter((s) => s.length >= 32)
+    .map((s) => s.slice(0, 48));
+}
+
+/**
+ * The output check: a note leaves the worker only if
+ * - it parses as a contract Note (schema) and, for LLM providers, its sections belong to the
+ *   request's template (structure; the extractor is our own code and owns its section choice);
+ * - every evidence id names an input segment (evidence);
+ * - every well-formed placeholder in it appears in the input (placeholder);
+ * - it holds no identifier pattern of a guarded class, and no pattern of any other class whose
+ *   text is not verbatim in the input (identifier) — a model must not invent identifiers;
+ * - it quotes neither the prompt's canary nor a sentence of the system prompt (prompt_leak).
+ * Returns the first rule that failed, or null. Pure; never throws on any input.
+ */
+export function checkOutput(
+  req: NoteRequest,
+  candidate: unknown,
+  opts: { secrets?: PromptSecrets | undefined; enforceTemplate?: boolean } = {},
+): OutputRule | null {
+  const { secrets, enforceTemplate = false } = opts;
+  const parsed = Note.safeParse(candidate);
+  if (!parsed.success) return 'schema';
+  const note = parsed.data;
+  const allowed = new Set<string>(TEMPLATE_SECTIONS[req.template]);
+  const ids = new Set(req.segments.map((s) => s.id));
+  const inputText = req.segments.map((s) => s.text).join('\n');
+  const inputPlaceholders = new Set(scanPlaceholders(inputText).valid.map((p) => p.token));
+  const needles = secrets ? leakNeedles(secrets) : [];
+  const canary = secrets ? secrets.canary.toLowerCase() : null;
+
+  for (const section of note.sections) {
+    if (enforceTemplate && !allowed.has(section.key)) return 'structure';
+    for (const st of section.statements) {
+      for (const e of st.evidence) if (!ids.has(e)) return 'evidence';
+      for (const p of scanPlaceholders(st.text).valid) if (!inputPlaceholders.has(p.token)) return 'placeholder';
+      for (const span of detectPatternIdentifiers(st.text)) {
+        if (GUARDED_TYPES.has(span.type)) return 'identifier';
+        if (!inputText.includes(st.text.slice(span.start, span.end))) return 'identifier';
+      }
+      if (canary !== null || needles.length > 0) {
+        const t = norm(st.text);
+        if (canary !== null && t.includes(canary)) return 'prompt_leak';
+        for (const n of needles) if (t.includes(n)) return 'prompt_leak';
+      }
+    }
+  }
+  return null;
+}
