@@ -1,0 +1,715 @@
+/**
+ * Stage 1 of the offline extractor: read the transcript into clinical facts, each tied to the
+ * segments it came from. Rule-based and deterministic; every loop is bounded by the input size.
+ * Stage 2 (extractor.ts) lays the facts out in a template's sections.
+ */
+import type { NoteSegment } from '../api.ts';
+import { ADMIN_WORDS, ALLERGENS, DRUGS, SYMPTOMS } from './lexicon.ts';
+import {
+  capitalize,
+  endWithPeriod,
+  numbersToDigits,
+  splitSentences,
+  stripLeadIn,
+  toThirdPerson,
+  type Gender,
+} from './text.ts';
+
+export type Role = 'clinician' | 'patient';
+export type Topic =
+  | 'cc'
+  | 'hpi'
+  | 'meds'
+  | 'allergy'
+  | 'vitals'
+  | 'history'
+  | 'admin'
+  | 'closing'
+  | 'none';
+
+export interface Sentence {
+  seg: string;
+  turn: number;
+  role: Role;
+  text: string;
+  question: boolean;
+  /** Topic of the clinician question this sentence answers (patient) or asks (clinician). */
+  topic: Topic;
+  admin: boolean;
+}
+
+/** A fact with its evidence (segment ids, in transcript order, no duplicates). */
+export interface Fact {
+  text: string;
+  evidence: string[];
+}
+
+export interface Medication extends Fact {
+  name: string;
+  dose: string | null;
+  route: string | null;
+  frequency: string | null;
+}
+
+export interface VitalReading {
+  kind: 'bp' | 'hr' | 'temp' | 'rr' | 'spo2' | 'weight';
+  value: string;
+  evidence: string[];
+}
+
+export interface VisitFacts {
+  gender: Gender;
+  telehealth: Fact | null;
+  chiefComplaint: Fact | null;
+  hpi: Fact[];
+  history: Fact[];
+  medications: Medication[];
+  allergies: Fact[];
+  noKnownAllergies: Fact | null;
+  vitals: VitalReading[];
+  positives: Fact[];
+  negatives: Fact[];
+  exam: Fact[];
+  results: Fact[];
+  assessment: Fact[];
+  plan: Fact[];
+  followUp: Fact[];
+  /** Return precautions ("call us sooner if it gets worse"). */
+  precautions: Fact[];
+}
+
+const DRUG_SET = new Set(DRUGS);
+const DRUG_SUFFIX =
+  /(pril|sartan|olol|statin|dipine|azole|mab|cillin|mycin|floxacin|cycline|tidine|prazole|gliflozin|gliptin|glutide|triptan|afil|oxetine|aline|pram|azepam|zolam|semide|thiazide|parin|xaban|gatran|sone|olone|terol|tropium|lukast|tadine|barb|pentin|gabalin|vir|profen|coxib|dronate|glipizide|formin)$/i;
+const STOP = new Set([
+  'the', 'a', 'an', 'and', 'or', 'of', 'to', 'at', 'on', 'in', 'is', 'was', 'it', 'says', 'take', 'takes', 'taking',
+  'about', 'like', 'with', 'for', 'my', 'your', 'his', 'her', 'their', 'me', 'you', 'i', 'we', 'he', 'she', 'they',
+  'than', 'then', 'also', 'just', 'only', 'dose', 'weigh', 'weight', 'around', 'over', 'under', 'saturation',
+  'oxygen', 'pressure', 'rate', 'pulse', 'temp', 'temperature', 'sats', 'now', 'every', 'day', 'increase',
+  'decrease', 'start', 'restart', 'continue', 'stop', 'use', 'try', 'give', 'put', 'from', 'by', 'up', 'down',
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Sentences, roles and topics
+
+const Q_TOPICS: ReadonlyArray<[Topic, RegExp]> = [
+  ['allergy', /allerg/i],
+  ['admin', ADMIN_WORDS],
+  ['meds', /\b(medication|medicine|meds|what are you (on|taking)|still taking|your list|pills|prescription|taking anything)\b/i],
+  ['vitals', /\b(blood pressure|home cuff|cuff|vitals|your numbers|weigh|scale|pulse|temperature|oxygen)\b/i],
+  ['history', /\b(family|run in|parents|mother|father|smoke|drink|alcohol|drugs|travel|getting around|live|work|job|surger|hospital|medical history|exercise|diet)\b/i],
+  ['closing', /\b(any (other )?questions|wrap up|anything else (for|before))\b/i],
+  ['cc', /\b(brings you|bring you|help you|can i do for you|going on|looking at today|since the last visit|how (have|are) you|what's new|in your own words|reason|concern|what seems)\b/i],
+  ['hpi', /\b(how bad|how long|when did|what makes|better or worse|happened before|anything like this|seen anyone|other symptoms|anything else you've noticed|describe|radiat|scale|getting better|worse|where is|how often|started|notice|feel)\b/i],
+];
+
+function questionTopic(q: string): Topic {
+  for (const [topic, re] of Q_TOPICS) if (re.test(q)) return topic;
+  return 'none';
+}
+
+/** Decide which speaker labels are the clinician when the transcript does not say. */
+function roleMap(segments: readonly NoteSegment[]): Map<string, Role> {
+  const labels = new Map<string, number>();
+  for (const s of segments) {
+    if (!labels.has(s.speaker)) labels.set(s.speaker, 0);
+    if (s.speaker === 'clinician' || s.speaker === 'patient' || s.speaker === 'family' || s.speaker === 'remote') continue;
+    const q = (s.text.match(/\?/g) ?? []).length;
+    const cue = (s.text.match(/\b(exam|prescribe|i'd like|let's|your (blood|heart|lungs)|follow up|we'll|i'll|plan)\b/gi) ?? []).length;
+    labels.set(s.speaker, (labels.get(s.speaker) ?? 0) + q + cue);
+  }
+  const out = new Map<string, Role>();
+  const hasClinician = labels.has('clinician');
+  let best: string | null = null;
+  let bestScore = -1;
+  for (const [label, score] of labels) {
+    if (label === 'clinician' || label === 'patient' || label === 'family' || label === 'remote') continue;
+    if (score > bestScore) {
+      best = label;
+      bestScore = score;
+    }
+  }
+  for (const label of labels.keys()) {
+    if (label === 'clinician') out.set(label, 'clinician');
+    else if (label === 'patient' || label === 'family' || label === 'remote') out.set(label, 'patient');
+    else if (!hasClinician && label === best && label !== 'unlabelled') out.set(label, 'clinician');
+    else out.set(label, label === 'unlabelled' && !hasClinician ? 'clinician' : 'patient');
+  }
+  return out;
+}
+
+export function readSentences(segments: readonly NoteSegment[]): Sentence[] {
+  const roles = roleMap(segments);
+  const out: Sentence[] = [];
+  let topic: Topic = 'none';
+  let turn = -1;
+  let prevSpeaker: string | null = null;
+  for (const seg of segments) {
+    if (seg.speaker !== prevSpeaker) turn++;
+    prevSpeaker = seg.speaker;
+    const role = roles.get(seg.speaker) ?? 'patient';
+    const sentences = splitSentences(seg.text);
+    if (role === 'clinician') {
+      // The topic of the last question in this turn governs the answer that follows.
+      const questions = sentences.filter((s) => s.endsWith('?'));
+      const lastQ = questions[questions.length - 1];
+      if (lastQ !== undefined) topic = questionTopic(lastQ);
+      else if (sentences.length > 0) topic = 'none';
+    }
+    for (const text of sentences) {
+      const question = text.endsWith('?');
+      const t: Topic = role === 'clinician' ? (question ? questionTopic(text) : 'none') : topic;
+      out.push({ seg: seg.id, turn, role, text, question, topic: t, admin: ADMIN_WORDS.test(text) || t === 'admin' });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gender (for pronouns only). Counts cues in clinician speech and family references.
+
+export function inferGender(sentences: readonly Sentence[]): Gender {
+  let m = 0;
+  let f = 0;
+  for (const s of sentences) {
+    const t = s.text.toLowerCase();
+    if (s.role === 'clinician') {
+      m += (t.match(/\b(mr\.?|he|him|his|himself|male|man|gentleman|sir)\b/g) ?? []).length;
+      f += (t.match(/\b(mrs\.?|ms\.?|miss|she|her|hers|herself|female|woman|lady|ma'am)\b/g) ?? []).length;
+    } else {
+      m += (t.match(/\bmy (husband|father|dad|son|boyfriend)\b/g) ?? []).length * (s.topic === 'meds' || /takes|he\b/.test(t) ? 2 : 0);
+      f += (t.match(/\bmy (wife|mother|mom|daughter|girlfriend)\b/g) ?? []).length * (s.topic === 'meds' || /takes|she\b/.test(t) ? 2 : 0);
+    }
+  }
+  if (m > f * 1.5 && m >= 2) return 'male';
+  if (f > m * 1.5 && f >= 2) return 'female';
+  return 'unknown';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vitals
+
+interface VitalPattern {
+  kind: VitalReading['kind'];
+  re: RegExp;
+  format: (m: RegExpExecArray) => string | null;
+}
+
+const n = (s: string | undefined): number => (s === undefined ? NaN : Number(s));
+const VITAL_PATTERNS: readonly VitalPattern[] = [
+  {
+    kind: 'bp',
+    re: /\b(?:blood pressure|b\.? ?p\.?|pressure|cuff|it was|it said|reading|read)\D{0,25}?(\d{2,3})\s*(?:\/|over)\s*(\d{2,3})\b|^(?:\D{0,20})?(\d{2,3})\s*(?:\/|over)\s*(\d{2,3})\b/gi,
+    format: (m) => {
+      const sys = n(m[1] ?? m[3]);
+      const dia = n(m[2] ?? m[4]);
+      return sys >= 70 && sys <= 260 && dia >= 30 && dia <= 160 && sys > dia ? `${sys}/${dia}` : null;
+    },
+  },
+  {
+    kind: 'hr',
+    re: /\b(?:heart rate|pulse(?! ox)|hr)\b(?: (?:was|is|of|at))?\D{0,6}?(\d{2,3})\b/gi,
+    format: (m) => (n(m[1]) >= 25 && n(m[1]) <= 250 ? String(n(m[1])) : null),
+  },
+  {
+    kind: 'temp',
+    re: /\b(?:temp|temperature)\b(?: (?:was|is|of))?\D{0,6}?(\d{2,3}(?:\.\d)?)\b/gi,
+    format: (m) => (n(m[1]) >= 90 && n(m[1]) <= 110 ? String(n(m[1])) : n(m[1]) >= 34 && n(m[1]) <= 43 ? `${n(m[1])} °C` : null),
+  },
+  {
+    kind: 'rr',
+    re: /\b(?:respirations|respiratory rate|resp(?:iratory)? rate|breathing rate|rr)\b(?: (?:was|is|of))?\D{0,6}?(\d{1,2})\b/gi,
+    format: (m) => (n(m[1]) >= 6 && n(m[1]) <= 60 ? String(n(m[1])) : null),
+  },
+  {
+    kind: 'spo2',
+    re: /\b(?:oxygen(?: saturation| sat(?:uration)?| level)?|o2(?: sat(?:uration)?)?|sats?|saturation|spo2|pulse ox(?:imetry)?)\b(?: (?:was|is|of|at))?\D{0,6}?(\d{2,3})\s*(?:%|percent)?/gi,
+    format: (m) => (n(m[1]) >= 50 && n(m[1]) <= 100 ? String(n(m[1])) : null),
+  },
+  {
+    kind: 'weight',
+    re: /\b(?:weigh(?:s|t|ed)?|scale said|scale (?:was|read|showed)|I was|you were)\D{0,10}?(\d{2,3}(?:\.\d)?)\b(?!\s*(?:mg|milligrams|\/|over))|\b(\d{2,3}(?:\.\d)?)\s*(?:pounds|lbs?)\b/gi,
+    format: (m) => {
+      const v = n(m[1] ?? m[2]);
+      return v >= 50 && v <= 700 ? String(v) : null;
+    },
+  },
+];
+
+const VITAL_CONTEXT = /\b(blood pressure|pressure|b\.? ?p\.?|heart rate|pulse|temp|temperature|respirations|respiratory|oxygen|sats?|saturation|weigh|weight|pounds|scale|cuff|vitals|numbers)\b/i;
+
+function extractVitals(sentences: readonly Sentence[]): VitalReading[] {
+  const found = new Map<VitalReading['kind'], VitalReading>();
+  for (const s of sentences) {
+    if (s.question) continue;
+    const text = numbersToDigits(s.text);
+    if (!VITAL_CONTEXT.test(text) && !(s.topic === 'vitals' && /\d{2,3}\s*(\/|over)\s*\d{2,3}/.test(text))) continue;
+    for (const p of VITAL_PATTERNS) {
+      p.re.lastIndex = 0;
+      let m: RegExpExecArray | null;
+      let guard = 0;
+      while ((m = p.re.exec(text)) !== null && guard++ < 20) {
+        if (m[0].length === 0) p.re.lastIndex++;
+        // A bare "N over N" counts only as an answer about vitals.
+        if (p.kind === 'bp' && m[3] !== undefined && s.topic !== 'vitals' && !/pressure|b\.? ?p/i.test(text)) continue;
+        const v = p.format(m);
+        if (v === null) continue;
+        const prev = found.get(p.kind);
+        // The last reading stated wins (a recheck replaces the first); evidence keeps both.
+        found.set(p.kind, { kind: p.kind, value: v, evidence: mergeIds(prev?.evidence ?? [], [s.seg]) });
+        break;
+      }
+    }
+  }
+  const order: VitalReading['kind'][] = ['bp', 'hr', 'temp', 'rr', 'spo2', 'weight'];
+  return order.flatMap((k) => {
+    const v = found.get(k);
+    return v === undefined ? [] : [v];
+  });
+}
+
+export function formatVital(v: VitalReading): string {
+  switch (v.kind) {
+    case 'bp':
+      return `BP ${v.value} mmHg`;
+    case 'hr':
+      return `HR ${v.value} bpm`;
+    case 'temp':
+      return v.value.endsWith('°C') ? `Temp ${v.value}` : `Temp ${v.value} °F`;
+    case 'rr':
+      return `RR ${v.value} breaths/min`;
+    case 'spo2':
+      return `SpO2 ${v.value}%`;
+    case 'weight':
+      return `Weight ${v.value} lb`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Medications
+
+const DOSE_RE =
+  /(\d+(?:\.\d+)?(?:\s*\/\s*\d+(?:\.\d+)?)?)\s*(mg|milligrams?|mcg|micrograms?|µg|g|grams?|units?|iu|ml|milliliters?|puffs?|sprays?(?: (?:in )?each nostril)?|tablets?|tabs?|pills?|capsules?|drops?)\b/gi;
+
+const FREQS: ReadonlyArray<[RegExp, (m: RegExpExecArray) => string]> = [
+  [/^every (\d+)(?: (?:to|-) (\d+))? hours?(?: as needed| when (?:I|you|he|she) needs? it| prn)?/i, (m) => `every ${m[1]}${m[2] !== undefined ? ` to ${m[2]}` : ''} hours${/needed|need|prn/i.test(m[0]) ? ' as needed' : ''}`],
+  [/^(?:once|1 time) (?:a|per|each) day|^once daily|^every day|^each day|^daily|^qd\b|^a day/i, () => 'once daily'],
+  [/^(?:twice|2 times) (?:a|per|each) day|^(?:twice|2 times) daily|^bid\b/i, () => 'twice daily'],
+  [/^(?:3|three) times (?:a|per|each) day|^(?:3|three) times daily|^tid\b/i, () => 'three times daily'],
+  [/^(?:4|four) times (?:a|per|each) day|^(?:4|four) times daily|^qid\b/i, () => 'four times daily'],
+  [/^(?:every night(?: at bedtime)?|at bedtime|at night|nightly|before bed(?:time)?|qhs)\b/i, () => 'at bedtime'],
+  [/^(?:every morning|in the morning|each morning|qam)\b/i, () => 'every morning'],
+  [/^(?:every evening|in the evening)\b/i, () => 'every evening'],
+  [/^(?:once (?:a|per) week|every week|weekly)\b/i, () => 'once weekly'],
+  [/^(?:only )?(?:as needed|when (?:I|you|he|she) needs? it|prn)\b/i, () => 'as needed'],
+];
+const ROUTE_RE = /^(by mouth|orally|po|inhaled|topically|subcutaneously|under the tongue|in each nostril|each nostril|iv|intravenously|intramuscularly)\b/i;
+
+function canonicalDose(value: string, unit: string): string {
+  const u = unit.toLowerCase();
+  const v = value.replace(/\s+/g, '');
+  if (/^milligram|^mg$/.test(u)) return `${v} mg`;
+  if (/^microgram|^mcg$|^µg$/.test(u)) return `${v} mcg`;
+  if (/^gram|^g$/.test(u)) return `${v} g`;
+  if (/^milliliter|^ml$/.test(u)) return `${v} mL`;
+  if (/^iu$|^unit/.test(u)) return `${v} units`;
+  return `${v} ${u}`;
+}
+
+function drugNameBefore(before: string): string | null {
+  const words = before.replace(/[,;:()]/g, ' ').trim().split(/\s+/).slice(-4);
+  // "increase X to 100 mg", "restart X at 20 mg"
+  if (words.length >= 2 && /^(to|at)$/i.test(words[words.length - 1] ?? '')) words.pop();
+  const last = (words[words.length - 1] ?? '').replace(/[^A-Za-z-]/g, '');
+  const prev = (words[words.length - 2] ?? '').replace(/[^A-Za-z-]/g, '');
+  const prev2 = (words[words.length - 3] ?? '').replace(/[^A-Za-z-]/g, '');
+  const two = `${prev} ${last}`.toLowerCase();
+  if (prev !== '' && DRUG_SET.has(two)) return `${prev} ${last}`;
+  // "albuterol inhaler", "Tylenol extra strength"
+  if (prev2 !== '' && DRUG_SET.has(`${prev2} ${prev}`.toLowerCase()) && /^(inhaler|cream|patch|er|xr|sr|dr|spray)$/i.test(last)) {
+    return `${prev2} ${prev} ${last}`;
+  }
+  if (DRUG_SET.has(last.toLowerCase())) {
+    if (/^(inhaler|cream|patch|er|xr|sr)$/i.test(last) && prev !== '') return `${prev} ${last}`;
+    return last;
+  }
+  if (prev !== '' && DRUG_SET.has(prev.toLowerCase()) && /^(inhaler|cream|patch|er|xr|sr|dr|spray|ointment|drops)$/i.test(last)) {
+    return `${prev} ${last}`;
+  }
+  if (last.length >= 4 && !STOP.has(last.toLowerCase()) && DRUG_SUFFIX.test(last)) return last;
+  return null;
+}
+
+interface MedMention {
+  name: string;
+  dose: string;
+  route: string | null;
+  frequency: string | null;
+  extra: string;
+  sentence: Sentence;
+  plan: boolean;
+}
+
+const PLAN_VERB = /\b(start|starting|increase|increasing|decrease|decreasing|restart|switch|prescrib\w*|try|trial|change|add|begin|bump|instead of|up to|down to|taper)\b/i;
+
+function medMentions(s: Sentence, planMode: boolean): MedMention[] {
+  const text = numbersToDigits(s.text);
+  const out: MedMention[] = [];
+  DOSE_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  let guard = 0;
+  while ((m = DOSE_RE.exec(text)) !== null && guard++ < 20) {
+    const value = m[1];
+    const unit = m[2];
+    if (value === undefined || unit === undefined) continue;
+    const before = text.slice(Math.max(0, m.index - 60), m.index);
+    const name = drugNameBefore(before);
+    if (name === null) continue;
+    let after = text.slice(m.index + m[0].length, m.index + m[0].length + 80).replace(/^[\s,]+/, '');
+    let route: string | null = null;
+    const r = ROUTE_RE.exec(after);
+    if (r?.[1] !== undefined) {
+      route = r[1].toLowerCase().replace(/^each nostril$/, 'in each nostril');
+      after = after.slice(r[0].length).replace(/^[\s,]+/, '');
+    }
+    let frequency: string | null = null;
+    for (const [re, fmt] of FREQS) {
+      const f = re.exec(after);
+      if (f !== null) {
+        frequency = fmt(f);
+        after = after.slice(f[0].length);
+        // "every night at bedtime", "three times daily as needed for cough"
+        const more = /^\s*(?:at bedtime|as needed(?: for [a-z ]{1,30})?|when needed)/i.exec(after);
+        if (more !== null && !frequency.includes('as needed') && frequency !== 'as needed') {
+          if (/needed/i.test(more[0])) frequency += ' as needed';
+          after = after.slice(more[0].length);
+        }
+        break;
+      }
+    }
+    const extraM = /^\s*((?:for \d+ (?:days?|weeks?|months?)|with food|before breakfast|on an empty stomach|for (?:cough|pain|sleep|headache|anxiety|nausea)|instead of [A-Za-z-]+)(?:[ ,]+(?:for \d+ (?:days?|weeks?|months?)|with food|before breakfast|instead of [A-Za-z-]+))*)/i.exec(after);
+    const extra = extraM?.[1]?.trim() ?? '';
+    const beforeClause = before.split(/[.;]|,\s*then\b|\bthen\b|\balso\b/i).pop() ?? '';
+    const plan = s.role === 'clinician' && (planMode || PLAN_VERB.test(beforeClause) || /\bcontinue\b/i.test(beforeClause));
+    out.push({ name, dose: canonicalDose(value, unit), route, frequency, extra, sentence: s, plan });
+  }
+  return out;
+}
+
+function medText(m: Pick<MedMention, 'name' | 'dose' | 'route' | 'frequency'>): string {
+  return [m.name, m.dose, m.route, m.frequency].filter((x): x is string => x !== null && x !== '').join(' ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Allergies
+
+const ALLERGEN_LIST = [...ALLERGENS, ...DRUGS].sort((a, b) => b.length - a.length);
+const ALLERGEN_RE = new RegExp(`\\b(${ALLERGEN_LIST.map((a) => a.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|')})\\b`, 'gi');
+const NKA_RE = /\b(no (known )?(drug |medication )?allergies|nkda|not allergic|no,? (none|nothing)|none that i know|i don't have any allergies|no allergies)\b|^(no|nope|none)\b/i;
+
+function extractAllergies(sentences: readonly Sentence[]): { items: Fact[]; nka: Fact | null } {
+  const items = new Map<string, Fact>();
+  const nkaIds: string[] = [];
+  for (const s of sentences) {
+    const lower = s.text.toLowerCase();
+    const inAnswer = s.role === 'patient' && s.topic === 'allergy';
+    const stated = /\ballergic to\b|\ballergy to\b|\ballergies? (?:to|include)\b/i.test(s.text) && !s.question;
+    if (!inAnswer && !stated) continue;
+    if (NKA_RE.test(lower) && !/\b(yes|but)\b/i.test(lower)) {
+      if (!nkaIds.includes(s.seg)) nkaIds.push(s.seg);
+      continue;
+    }
+    // "Yes, shellfish, I swell up. And aspirin, it bothers my stomach."
+    const parts = s.text.split(/(?:\.\s+|;\s*)(?:and\s+)?|\band\b/i);
+    for (const part of parts) {
+      ALLERGEN_RE.lastIndex = 0;
+      const m = ALLERGEN_RE.exec(part);
+      if (m?.[1] === undefined) continue;
+      const allergen = m[1].toLowerCase();
+      if (/\bnot allergic|\bno allerg/i.test(part)) continue;
+      const reaction = part
+        .slice(m.index + m[0].length)
+        .replace(/^[\s,:-]+/, '')
+        .replace(/^(it|they|that)\s+(gives?|makes?|made|gave)\s+me\s+/i, '')
+        .replace(/^(I|it)\s+(get|got|break out in)\s+/i, '')
+        .replace(/\.$/, '')
+        .trim();
+      const reactionText = reaction.length > 0 && reaction.length < 60 && !ADMIN_WORDS.test(reaction)
+        ? ` (reaction: ${toThirdPerson(reaction, 'unknown').replace(/^The patient\b/, 'the patient').replace(/^./, (c) => c.toLowerCase())})`
+        : '';
+      const prev = items.get(allergen);
+      items.set(allergen, {
+        text: prev?.text ?? `${capitalize(allergen)}${reactionText}.`,
+        evidence: mergeIds(prev?.evidence ?? [], [s.seg]),
+      });
+    }
+  }
+  const nka: Fact | null = nkaIds.length > 0 ? { text: 'No known drug allergies.', evidence: nkaIds.slice(0, 64) } : null;
+  return { items: [...items.values()], nka: items.size > 0 ? null : nka };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Symptoms and pertinent negatives
+
+const SYMPTOM_LIST = [...SYMPTOMS].sort((a, b) => b.length - a.length);
+const SYMPTOM_RE = new RegExp(`\\b(${SYMPTOM_LIST.map((a) => a.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|')})\\b`, 'gi');
+const NEG_RE = /\b(no|denies|denied|without|never|not had|haven't had|hasn't had|haven't noticed|don't have|doesn't have|any)\b([^.,;]{0,40})/gi;
+
+function symptomsIn(s: Sentence): { pos: string[]; neg: string[] } {
+  const text = s.text;
+  const neg = new Set<string>();
+  NEG_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  let guard = 0;
+  while ((m = NEG_RE.exec(text)) !== null && guard++ < 10) {
+    if (m[1]?.toLowerCase() === 'any' && s.role === 'patient') continue;
+    if (m[1]?.toLowerCase() === 'any') continue;
+    const span = m[2] ?? '';
+    SYMPTOM_RE.lastIndex = 0;
+    let k: RegExpExecArray | null;
+    let g2 = 0;
+    while ((k = SYMPTOM_RE.exec(span)) !== null && g2++ < 6) if (k[1] !== undefined) neg.add(k[1].toLowerCase());
+  }
+  const pos = new Set<string>();
+  SYMPTOM_RE.lastIndex = 0;
+  let k: RegExpExecArray | null;
+  let g3 = 0;
+  while ((k = SYMPTOM_RE.exec(text)) !== null && g3++ < 10) {
+    const w = k[1]?.toLowerCase();
+    if (w !== undefined && !neg.has(w)) pos.add(w);
+  }
+  return { pos: [...pos], neg: [...neg] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clinician statements: exam, results, assessment, plan, follow-up
+
+const EXAM_CUE = /^(?:okay,?\s*|alright,?\s*|so,?\s*)*(?:on (?:physical )?exam(?:ination)?,?|your exam today:?|exam(?:ination)? (?:today )?(?:shows|is|was):?|let me take a look\.?|listening and looking,?|on camera,?|from what i can see(?: on the screen)?,?|i'm limited on video,? but|on (?:my )?(?:physical )?exam(?:ination)?,?)\s*/i;
+const EXAM_WORDS = /\b(lungs?|heart|abdomen|abdominal|tender(?:ness)?|murmur|auscultation|range of motion|swelling|edema|reflexes|strength|pupils|throat|tonsils|ears?|tympanic|rash|lesion|neck|thyroid|lymph|palpation|wheez\w*|crackles|rales|gait|sensation|pulses|skin|eyes?|mucosa|effusion|straight leg raise|clear|regular rate)\b/i;
+const RESULT_CUE = /\b(your (?:tsh|a1c|hemoglobin|cholesterol|ldl|labs?|blood work|x-?ray|ct|cat scan|mri|ekg|ecg|echo(?:cardiogram)?|ultrasound|results?|urine|culture|test|swab|biopsy|potassium|sodium|creatinine|kidney function|glucose|sugar)|came back|showed|shows|revealed|demonstrated?s?|lab work|results? (?:was|were|showed))\b/i;
+const DX_CUES: readonly RegExp[] = [
+  /\b(?:putting it (?:all )?together,? (?:it's|it is|this is|you have)|this looks like|it looks like|looks like|sounds like|consistent with|my assessment is|my impression is|(?:the )?diagnosis is|I think (?:this is|you have|it's|that you have|you've got)|I believe (?:this is|you have)|I suspect|you(?:'ve| have) got|this is likely|most likely)\s+(.+)$/i,
+];
+const PROBLEM_CUE = /\b(?:for|regarding|with regards? to|in regards? to|as (?:far as|for)|moving on to|in terms of) your ([a-z][a-z' -]{2,40}?)(?:,|\s+(?:i|we|you|it|let's|the|my)\b)/i;
+const PLAN_CUE = /^(?:so,?\s*)?(?:here's the plan:?|the plan is:?|what i(?:'d| would) like to do is|my plan is|plan:?|so,)\s*/i;
+const PLAN_STMT = /\b(i(?:'d| would) like (?:to|you to)|i want (?:to|you to)|we(?:'ll| will| are going to|'re going to)|i(?:'m| am) going to|let's|i(?:'ll| will)|i recommend|recommend|prescrib\w*|order(?:ing)?|refer(?:ral)?|schedul\w*|continue|increase|decrease|start|stop|hold|recheck|repeat|check|get (?:an? |some )?(?:x-?ray|mri|ct|labs?|blood work|ultrasound|echo)|physical therapy|follow up|come back|avoid|ice|rest|elevat\w*)\b/i;
+const FOLLOW_CUE = /\b(follow(?:-| )up|come back|see you back|back in (?:\d+|a|one|two|three|four|six|a couple)|return (?:to clinic|in)|book you|have you down for|next visit|recheck in|see you in)\b/i;
+
+const PRECAUTION_CUE = /\b(call (?:us|me|the office|911)|go to the (?:er|emergency)|emergency room|if (?:it|things|anything|that|the \w+) (?:gets?|get) worse|warning signs|seek (?:care|help))\b/i;
+
+function cleanExam(t: string): string {
+  let x = t.replace(EXAM_CUE, '');
+  x = x
+    .replace(/\byou're\b/gi, 'the patient is')
+    .replace(/\byou look\b/gi, 'the patient looks')
+    .replace(/\byou have\b/gi, 'the patient has')
+    .replace(/\byour\b/gi, 'the')
+    .replace(/\byou\b/gi, 'the patient');
+  return endWithPeriod(capitalize(x.trim()));
+}
+
+function cleanClinician(t: string): string {
+  return endWithPeriod(
+    capitalize(
+      stripLeadIn(t)
+        .replace(/\byou're\b/gi, 'the patient is')
+        .replace(/\byour\b/gi, 'the')
+        .replace(/\byou\b/gi, 'the patient')
+        .trim(),
+    ),
+  );
+}
+
+function splitPlanItems(t: string): string[] {
+  return t
+    .split(/;\s*|,?\s+then\s+|\.\s+(?:also,?\s+)?|,\s*also,?\s+|\s+and then\s+/i)
+    .map((x) => stripLeadIn(x.replace(/^also,?\s*/i, '')).replace(/[.\s]+$/, '').trim())
+    .filter((x) => x.length >= 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export function mergeIds(a: readonly string[], b: readonly string[]): string[] {
+  const out = [...a];
+  for (const x of b) if (!out.includes(x)) out.push(x);
+  return out.slice(0, 64);
+}
+
+function isFiller(t: string): boolean {
+  const w = t.toLowerCase().replace(/[^a-z' ]/g, ' ').trim().split(/\s+/).filter(Boolean);
+  if (w.length <= 2) return true;
+  return /^(okay|ok|alright|all right|yes|yeah|no|sure|thanks|thank you|great|perfect|sounds good|that works|got it|mm-?hmm|uh-?huh|right)\b[\s\w,']{0,25}$/i.test(t) && w.length <= 6;
+}
+
+const TELEHEALTH_RE = /\b(video|on camera|on the screen|can you see and hear me|can you hear me|telehealth|virtual visit|connection|the link)\b/i;
+
+export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
+  const sentences = readSentences(segments);
+  const gender = inferGender(sentences);
+  const facts: VisitFacts = {
+    gender,
+    telehealth: null,
+    chiefComplaint: null,
+    hpi: [],
+    history: [],
+    medications: [],
+    allergies: [],
+    noKnownAllergies: null,
+    vitals: extractVitals(sentences),
+    positives: [],
+    negatives: [],
+    exam: [],
+    results: [],
+    assessment: [],
+    plan: [],
+    followUp: [],
+    precautions: [],
+  };
+
+  const vitalSentenceIds = new Set(
+    sentences.filter((s) => {
+      const t = numbersToDigits(s.text);
+      return VITAL_CONTEXT.test(t) && /\d{2,3}/.test(t) && (t.match(/\d+/g) ?? []).length >= 2;
+    }),
+  );
+  const al = extractAllergies(sentences);
+  facts.allergies = al.items;
+  facts.noKnownAllergies = al.nka;
+
+  const meds = new Map<string, Medication>();
+  const planSeen = new Set<string>();
+  const addPlan = (text: string, seg: string): void => {
+    const key = text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+    if (key.length < 3 || planSeen.has(key)) return;
+    planSeen.add(key);
+    facts.plan.push({ text: endWithPeriod(capitalize(text)), evidence: [seg] });
+  };
+  const dxSeen = new Set<string>();
+  const addDx = (text: string, seg: string): void => {
+    const t = text.replace(/^(an?|the)\s+/i, '').replace(/[.,;\s]+$/, '').trim();
+    const key = t.toLowerCase();
+    if (t.length < 3 || t.split(/\s+/).length > 14 || dxSeen.has(key)) return;
+    dxSeen.add(key);
+    facts.assessment.push({ text: endWithPeriod(capitalize(t)), evidence: [seg] });
+  };
+  const pos = new Map<string, Fact>();
+  const neg = new Map<string, Fact>();
+
+  let planTurn = -1;
+  let ccTurn = -1;
+  const telehealthIds: string[] = [];
+
+  for (const s of sentences) {
+    if (TELEHEALTH_RE.test(s.text) && telehealthIds.length < 3) telehealthIds.push(s.seg);
+
+    // Medications anywhere (current list vs plan decided per mention).
+    const planMode = s.role === 'clinician' && planTurn === s.turn;
+    for (const mm of medMentions(s, planMode)) {
+      const key = mm.name.toLowerCase();
+      const current = !mm.plan || /\bcontinue\b/i.test(s.text.split(mm.name)[0]?.split(/[;.]|then|also/i).pop() ?? '');
+      if (!current) continue;
+      const prev = meds.get(key);
+      const better = prev === undefined || (prev.frequency === null && mm.frequency !== null);
+      if (better) {
+        meds.set(key, {
+          name: mm.name,
+          dose: mm.dose,
+          route: mm.route,
+          frequency: mm.frequency,
+          text: endWithPeriod(capitalize(medText(mm))),
+          evidence: mergeIds(prev?.evidence ?? [], [s.seg]),
+        });
+      } else if (prev !== undefined) {
+        prev.evidence = mergeIds(prev.evidence, [s.seg]);
+      }
+    }
+
+    if (s.admin || s.topic === 'admin') continue;
+
+    if (s.role === 'patient') {
+      const sym = symptomsIn(s);
+      for (const p of sym.pos) if (s.topic === 'cc' || s.topic === 'hpi' || s.topic === 'none') {
+        const prev = pos.get(p);
+        pos.set(p, { text: p, evidence: mergeIds(prev?.evidence ?? [], [s.seg]) });
+      }
+      for (const p of sym.neg) {
+        const prev = neg.get(p);
+        neg.set(p, { text: p, evidence: mergeIds(prev?.evidence ?? [], [s.seg]) });
+      }
+      if (isFiller(s.text) || s.question) continue;
+      if (s.topic === 'cc' && facts.chiefComplaint === null && !s.question) {
+        const cc = stripLeadIn(s.text).replace(/[.!]+$/, '');
+        facts.chiefComplaint = { text: `"${capitalize(cc)}."`, evidence: [s.seg] };
+        ccTurn = s.turn;
+      }
+      if (s.topic === 'cc' || s.topic === 'hpi' || (s.topic === 'none' && (sym.pos.length > 0 || s.turn === ccTurn))) {
+        facts.hpi.push({ text: endWithPeriod(toThirdPerson(stripLeadIn(s.text), gender)), evidence: [s.seg] });
+      } else if (s.topic === 'history') {
+        facts.history.push({ text: endWithPeriod(toThirdPerson(stripLeadIn(s.text), gender)), evidence: [s.seg] });
+      }
+      continue;
+    }
+
+    // Clinician
+    if (s.question) continue;
+    const text = s.text;
+    // Vitals read aloud are already captured as readings.
+    if (vitalSentenceIds.has(s)) continue;
+    if (EXAM_CUE.test(text) || (EXAM_WORDS.test(text) && !PLAN_STMT.test(text) && !RESULT_CUE.test(text) && planTurn !== s.turn && !DX_CUES.some((r) => r.test(text)))) {
+      if (EXAM_CUE.test(text) || /\b(exam|look|listen|appear|see|feel|notice)\w*\b/i.test(text) || EXAM_WORDS.test(text)) {
+        const cleaned = cleanExam(text);
+        if (cleaned.length > 3) facts.exam.push({ text: cleaned, evidence: [s.seg] });
+        continue;
+      }
+    }
+    if (RESULT_CUE.test(text) && !PLAN_CUE.test(text)) {
+      facts.results.push({ text: cleanClinician(text), evidence: [s.seg] });
+      // A result sentence can also carry the impression ("Your TSH was 7.9. So this looks like ...").
+    }
+    let dxHit = false;
+    for (const re of DX_CUES) {
+      const m = re.exec(text);
+      if (m?.[1] !== undefined) {
+        // "it's X. So, plan" — cut the diagnosis at a plan lead-in if one follows in the sentence.
+        const dx = m[1].split(/[.;]|,\s*(?:so|and i|i'd|we'll|which)\b|\s+(?:so|and so)\s+/i)[0] ?? '';
+        addDx(dx, s.seg);
+        dxHit = true;
+        planTurn = s.turn;
+        break;
+      }
+    }
+    const pm = PROBLEM_CUE.exec(text);
+    if (pm?.[1] !== undefined && !ADMIN_WORDS.test(pm[1])) addDx(pm[1], s.seg);
+    if (dxHit) continue;
+    if (PRECAUTION_CUE.test(text)) {
+      facts.precautions.push({ text: cleanClinician(text), evidence: [s.seg] });
+      continue;
+    }
+    if (FOLLOW_CUE.test(text)) {
+      facts.followUp.push({ text: cleanClinician(text.replace(/\s*any questions\??$/i, '')), evidence: [s.seg] });
+      continue;
+    }
+    if (PLAN_CUE.test(text)) {
+      planTurn = s.turn;
+      for (const item of splitPlanItems(text.replace(PLAN_CUE, ''))) addPlan(item, s.seg);
+      continue;
+    }
+    if (planTurn === s.turn) {
+      for (const item of splitPlanItems(text)) addPlan(item, s.seg);
+      continue;
+    }
+    if (PLAN_STMT.test(text)) {
+      addPlan(cleanClinician(text).replace(/\.$/, ''), s.seg);
+      continue;
+    }
+    if (/\b(year-old|years? old|presents|history of|here (?:today )?for)\b/i.test(text)) {
+      facts.hpi.push({ text: cleanClinician(text), evidence: [s.seg] });
+    }
+  }
+
+  facts.medications = [...meds.values()];
+  facts.positives = [...pos.values()];
+  facts.negatives = [...neg.values()].filter((f) => !pos.has(f.text) || true);
+  if (telehealthIds.length > 0) facts.telehealth = { text: 'Visit conducted by video (telehealth).', evidence: telehealthIds };
+  return facts;
+}

@@ -1,0 +1,167 @@
+/**
+ * Text helpers for the extractor: sentence splitting, number words, and first → third person.
+ * Pure string functions; placeholders like `[NAME_1]` are never altered (they are upper case with
+ * brackets, and every rewrite here works on lower-case words).
+ */
+
+const ABBREV = new Set(['dr', 'mr', 'mrs', 'ms', 'st', 'vs', 'etc', 'e.g', 'i.e', 'approx', 'no', 'jr', 'sr', 'a.m', 'p.m']);
+
+/** Normalise spacing (ASR / ACI-style " , " and " . ") without changing words. */
+export function tidy(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/\s+([,.;:?!])/g, '$1')
+    .replace(/([,;:])(?=[A-Za-z])/g, '$1 ')
+    .replace(/\bi\b/g, 'I')
+    .replace(/\bi'(m|ve|ll|d)\b/g, "I'$1")
+    .trim();
+}
+
+/** Split text into sentences. Keeps decimals (12.5), abbreviations (Dr.) and placeholders intact. */
+export function splitSentences(text: string): string[] {
+  const t = tidy(text);
+  const out: string[] = [];
+  let start = 0;
+  const re = /[.!?]+(?=\s|$)/g;
+  let m: RegExpExecArray | null;
+  let guard = 0;
+  while ((m = re.exec(t)) !== null && guard++ < 10_000) {
+    const end = m.index + m[0].length;
+    const before = t.slice(start, m.index);
+    const lastWord = /([A-Za-z.]+)$/.exec(before)?.[1]?.toLowerCase() ?? '';
+    if (m[0] === '.' && ABBREV.has(lastWord.replace(/\.$/, ''))) continue;
+    const s = t.slice(start, end).trim();
+    if (s.length > 0) out.push(s);
+    start = end;
+  }
+  const rest = t.slice(start).trim();
+  if (rest.length > 0) out.push(rest);
+  return out;
+}
+
+const SMALL: Record<string, number> = {
+  zero: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11,
+  twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16, seventeen: 17, eighteen: 18, nineteen: 19,
+};
+const TENS: Record<string, number> = {
+  twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90,
+};
+
+/**
+ * Replace spelled-out numbers by digits ("one hundred twenty seven" → "127", "four to six" → "4 to 6").
+ * Used on matching copies of text, never on what the note quotes.
+ */
+export function numbersToDigits(text: string): string {
+  const word = '(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)';
+  const re = new RegExp(`\\b${word}(?:(?:[\\s-]+|\\s+and\\s+)${word})*\\b`, 'gi');
+  return text.replace(re, (phrase) => {
+    const words = phrase.toLowerCase().split(/[\s-]+/).filter((w) => w !== 'and');
+    let total = 0;
+    let cur = 0;
+    for (const w of words) {
+      const s = SMALL[w];
+      const t = TENS[w];
+      if (s !== undefined) cur += s;
+      else if (t !== undefined) cur += t;
+      else if (w === 'hundred') cur = (cur === 0 ? 1 : cur) * 100;
+      else if (w === 'thousand') {
+        total += (cur === 0 ? 1 : cur) * 1000;
+        cur = 0;
+      }
+    }
+    return String(total + cur);
+  });
+}
+
+/** Lower-case, digits for number words, single spaces: for matching only. */
+export function normalizeForMatch(text: string): string {
+  return numbersToDigits(text.toLowerCase())
+    .replace(/[^a-z0-9/.%\s-]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export type Gender = 'male' | 'female' | 'unknown';
+
+const IRREGULAR_PAST = new Set([
+  'was', 'had', 'got', 'felt', 'went', 'took', 'saw', 'came', 'thought', 'fell', 'ran', 'made', 'said', 'told', 'began',
+  'kept', 'left', 'lost', 'slept', 'woke', 'ate', 'drank', 'gave', 'bought', 'brought', 'caught', 'found', 'heard',
+  'knew', 'meant', 'met', 'paid', 'put', 'quit', 'read', 'sat', 'sent', 'spent', 'stood', 'swam', 'threw', 'wore',
+  'wrote', 'broke', 'did', 'hurt', 'cut', 'hit', 'let', 'set', 'shut', 'fed', 'led', 'bled', 'rode', 'drove', 'flew',
+  'forgot', 'got', 'grew', 'hid', 'held', 'lay', 'laid', 'rose', 'shook', 'sang', 'sank', 'stuck', 'stung', 'struck',
+  'swelled', 'swore', 'tore', 'understood', 'won', 'used', 'also', 'just', 'only', 'really', 'still', 'never', 'always',
+  'usually', 'sometimes', 'often', 'actually', 'definitely', 'probably', 'mostly', 'even', 'already', 'finally',
+]);
+/** "I first noticed", "I really think": skip adverbs, conjugate the verb after them. */
+const ADVERB_VERB = /\bI ((?:(?:really|usually|actually|definitely|probably|mostly|finally|recently|occasionally|sometimes|generally|normally|typically|certainly|barely|hardly|rarely|constantly|currently|initially|originally|mainly|basically|first|also|just|still|never|always|even|only|already|then|both|all|kind of|sort of)\s+){0,3})([a-z][a-z']*)/g;
+const MODAL = new Set(['can', 'could', 'will', 'would', 'should', 'might', 'must', 'may', 'shall']);
+const VERB_MAP: Record<string, string> = {
+  am: 'is', have: 'has', do: 'does', "don't": "doesn't", "haven't": "hasn't", "can't": "cannot", go: 'goes',
+  "didn't": "didn't", "wasn't": "wasn't", "won't": "won't", "wouldn't": "wouldn't", "couldn't": "couldn't",
+};
+
+function thirdPersonVerb(v: string): string {
+  const lower = v.toLowerCase();
+  const mapped = VERB_MAP[lower];
+  if (mapped !== undefined) return mapped;
+  if (MODAL.has(lower) || IRREGULAR_PAST.has(lower) || /ed$/.test(lower) || /[^a-z']/.test(lower)) return v;
+  if (/(s|sh|ch|x|z|o)$/.test(lower)) return v + 'es';
+  if (/[^aeiou]y$/.test(lower)) return v.slice(0, -1) + 'ies';
+  return v + 's';
+}
+
+/**
+ * Rewrite a patient's first-person sentence in the third person ("I take" → "The patient takes",
+ * "my leg" → "her leg"). Conservative: words it does not know stay as they are.
+ */
+export function toThirdPerson(sentence: string, gender: Gender): string {
+  const subj = gender === 'male' ? 'he' : gender === 'female' ? 'she' : 'the patient';
+  const poss = gender === 'male' ? 'his' : gender === 'female' ? 'her' : 'their';
+  const obj = gender === 'male' ? 'him' : gender === 'female' ? 'her' : 'them';
+  const refl = gender === 'male' ? 'himself' : gender === 'female' ? 'herself' : 'themselves';
+  let first = true;
+  let s = sentence
+    .replace(/\bI'm\b/g, () => `${subjFirst()} is`)
+    .replace(/\bI've\b/g, () => `${subjFirst()} has`)
+    .replace(/\bI'll\b/g, () => `${subjFirst()} will`)
+    .replace(/\bI'd\b/g, () => `${subjFirst()} would`)
+    .replace(ADVERB_VERB, (_m, adv: string, v: string) => `${subjFirst()} ${adv}${thirdPersonVerb(v)}`)
+    .replace(/\bI\b/g, () => subjFirst())
+    .replace(/\bmy\b/gi, poss)
+    .replace(/\bmyself\b/gi, refl)
+    .replace(/\b(me)\b/g, obj)
+    .replace(/\bmine\b/g, `${poss === 'their' ? 'theirs' : poss === 'her' ? 'hers' : 'his'}`);
+  s = s.replace(/\bwe\b/gi, (w) => (w === 'We' ? 'They' : 'they'));
+  return capitalize(s);
+
+  function subjFirst(): string {
+    // Name the patient once, then use the pronoun, as a written note would.
+    const word = first ? (gender === 'unknown' ? 'the patient' : subj) : subj;
+    first = false;
+    return word;
+  }
+}
+
+export function capitalize(s: string): string {
+  const i = s.search(/[A-Za-z]/);
+  if (i < 0) return s;
+  // Never touch a placeholder's bracket or its contents.
+  if (i > 0 && s[i - 1] === '[') return s;
+  return s.slice(0, i) + s.charAt(i).toUpperCase() + s.slice(i + 1);
+}
+
+export function endWithPeriod(s: string): string {
+  const t = s.trim().replace(/[,;:\s]+$/, '');
+  return /[.!?]$/.test(t) ? t : t + '.';
+}
+
+/** Strip discourse fillers at the start of a sentence ("Well, ", "So, ", "Honestly, ", "Also, "). */
+export function stripLeadIn(s: string): string {
+  let t = s.trim();
+  for (let i = 0; i < 4; i++) {
+    const next = t.replace(/^(well|so|honestly|also|and|okay|ok|yeah|yes|um|uh|alright|right|oh|hmm|now|then|but)\b[,.]?\s+/i, '');
+    if (next === t) break;
+    t = next;
+  }
+  return t;
+}
