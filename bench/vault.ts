@@ -1,0 +1,175 @@
+/**
+ * Vault benchmark: prints ONE JSON object on stdout.
+ *
+ *   npx tsx bench/vault.ts [--max-visits 10000] [--unlock-runs 3]
+ *
+ * Runtime: Node's WebCrypto + fake-indexeddb (pure JS IndexedDB). So storage figures here are
+ * for fake-indexeddb, not Chromium's LevelDB-backed IndexedDB, and crypto figures are Node's
+ * OpenSSL, not BoringSSL in the browser: the in-browser run is the lead's e2e (see the report).
+ * Every loop is bounded by the arguments above.
+ */
+import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
+import { VaultDb } from '../extension/lib/db/schema.ts';
+import { Vault, systemClock } from '../extension/lib/vault/vault.ts';
+import { PBKDF2_MIN_PRODUCTION_ITERATIONS, aad, seal, utf8, generateWrappableKey } from '../extension/lib/vault/crypto.ts';
+import type { TranscriptSegment } from '../shared/transcript.ts';
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? Math.floor(v) : dflt;
+}
+const MAX_VISITS = Math.min(arg('max-visits', 10_000), 20_000);
+const UNLOCK_RUNS = Math.min(arg('unlock-runs', 3), 10);
+const SEGMENTS_PER_HOUR = 900; // ~4 s per segment over a 60-minute visit
+const FILLER_SEGMENTS = 3; // per background visit in the scaling run (bounds total rows)
+const PIN = 'bench-passphrase-0001';
+
+const WORDS = 'patient reports intermittent lower back pain radiating to the left leg worse when sitting improved with rest denies fever weight loss or bladder symptoms'.split(' ');
+function words(n: number, seed: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) out.push(WORDS[(i * 7 + seed) % WORDS.length] ?? 'x');
+  return out.join(' ');
+}
+function segment(i: number): TranscriptSegment {
+  return { id: `s${i}`, source: i % 2 ? 'tab' : 'mic', speaker: i % 2 ? 'remote' : 'clinician', t0: i * 4, t1: i * 4 + 3.8, text: words(10, i), final: true };
+}
+
+function pct(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const i = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
+  return Math.round((s[i] ?? NaN) * 1000) / 1000;
+}
+function stats(xs: number[]): { n: number; p50: number; p95: number; max: number } {
+  return { n: xs.length, p50: pct(xs, 50), p95: pct(xs, 95), max: pct(xs, 100) };
+}
+async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t = performance.now();
+  const r = await fn();
+  return [performance.now() - t, r];
+}
+
+async function main(): Promise<void> {
+  const factory = new IDBFactory();
+  const db = new VaultDb('bench', { indexedDB: factory, IDBKeyRange });
+  // Real production KDF cost; a long idle lock so the bench itself never trips it.
+  const vault = new Vault(db, systemClock, { idleLockMs: 24 * 3600_000 });
+
+  const [setupMs] = await time(() => vault.setup(PIN));
+  const unlockMs: number[] = [];
+  for (let i = 0; i < UNLOCK_RUNS; i++) {
+    vault.lock();
+    unlockMs.push((await time(() => vault.unlock(PIN)))[0]);
+  }
+
+  // ── one 60-minute visit: seal+store per segment, then open it ──────────────────────────────
+  const visit = await vault.createVisit({});
+  const putSeg: number[] = [];
+  for (let i = 0; i < SEGMENTS_PER_HOUR; i++) putSeg.push((await time(() => vault.putSegment(visit, segment(i))))[0]);
+
+  // The crypto part alone (JSON + AES-GCM seal with AAD): what encryption adds to a store.
+  const k = await generateWrappableKey(['encrypt', 'decrypt']);
+  const sealOnly: number[] = [];
+  for (let i = 0; i < SEGMENTS_PER_HOUR; i++) {
+    const s = segment(i);
+    sealOnly.push((await time(() => seal(k, aad('segments', visit, s.id), utf8(JSON.stringify(s)))))[0]);
+  }
+  // Baseline: the same store without encryption (plain row into a scratch Dexie table).
+  const plainDb = new VaultDb('bench-plain', { indexedDB: factory, IDBKeyRange });
+  const plainPut: number[] = [];
+  for (let i = 0; i < SEGMENTS_PER_HOUR; i++) {
+    const s = segment(i);
+    plainPut.push((await time(() => plainDb.segments.put({ visitId: visit, id: s.id, t0: s.t0, text: s.text })))[0]);
+  }
+  plainDb.close();
+
+  const openWarm: number[] = [];
+  const openCold: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const [ms, segs] = await time(() => vault.listSegments(visit));
+    if (segs.length !== SEGMENTS_PER_HOUR) throw new Error('bench_segment_count');
+    openWarm.push(ms);
+  }
+  for (let i = 0; i < 3; i++) {
+    vault.lock();
+    await vault.unlock(PIN); // cold: the visit key must be unwrapped again
+    openCold.push((await time(() => vault.listSegments(visit)))[0]);
+  }
+
+  // ── 10,000-word note ───────────────────────────────────────────────────────────────────────
+  const note = { sections: Array.from({ length: 10 }, (_, i) => ({ title: `S${i}`, text: words(1_000, i) })) };
+  const noteBytes = utf8(JSON.stringify(note)).byteLength;
+  const putNote: number[] = [];
+  const getNote: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    putNote.push((await time(() => vault.putNote(visit, note)))[0]);
+    getNote.push((await time(() => vault.getNote(visit)))[0]);
+  }
+
+  // ── scaling: 10 → MAX_VISITS visits in the store ───────────────────────────────────────────
+  const levels = [10, 100, 1_000, 10_000, 20_000].filter((n) => n <= MAX_VISITS);
+  const scaling: Array<Record<string, unknown>> = [];
+  let visits = 1; // the 60-minute visit above
+  const fillStart = performance.now();
+  for (const level of levels) {
+    while (visits < level) {
+      const id = await vault.createVisit({});
+      for (let j = 0; j < FILLER_SEGMENTS; j++) await vault.putSegment(id, segment(j));
+      visits++;
+    }
+    vault.lock();
+    const [unlock] = await time(() => vault.unlock(PIN));
+    const fresh = await vault.createVisit({});
+    const puts: number[] = [];
+    for (let i = 0; i < 100; i++) puts.push((await time(() => vault.putSegment(fresh, segment(i))))[0]);
+    visits++;
+    const opens: number[] = [];
+    for (let i = 0; i < 3; i++) opens.push((await time(() => vault.listSegments(visit)))[0]);
+    const [listMs, list] = await time(() => vault.listVisits());
+    const [purgeMs, purged] = await time(() => vault.purgeExpired(Date.now()));
+    if (purged.visits !== 0) throw new Error('bench_unexpected_purge');
+    scaling.push({
+      visits: list.length,
+      segmentRows: await db.segments.count(),
+      unlockMs: Math.round(unlock * 10) / 10,
+      putSegmentMs: stats(puts),
+      open60minVisitMs: stats(opens),
+      listVisitsMs: Math.round(listMs * 10) / 10,
+      purgeScanMs: Math.round(purgeMs * 10) / 10,
+    });
+  }
+  const fillSeconds = Math.round((performance.now() - fillStart) / 100) / 10;
+
+  const [deleteAllMs, deleted] = await time(() => vault.deleteAll());
+  vault.dispose();
+
+  console.log(
+    JSON.stringify({
+      bench: 'vault',
+      runtime: `node ${process.version} WebCrypto + fake-indexeddb (not Chromium IndexedDB)`,
+      kdf: { name: 'PBKDF2-SHA256', iterations: PBKDF2_MIN_PRODUCTION_ITERATIONS },
+      setupMs: Math.round(setupMs),
+      unlockMs: stats(unlockMs),
+      segment: {
+        count: SEGMENTS_PER_HOUR,
+        plaintextBytesAvg: Math.round(utf8(JSON.stringify(segment(1))).byteLength),
+        sealOnlyMs: stats(sealOnly),
+        encryptAndStoreMs: stats(putSeg),
+        plainStoreBaselineMs: stats(plainPut),
+        target: 'sealing adds < 1 ms p95',
+        sealAddsP95Ms: pct(sealOnly, 95),
+      },
+      open60minVisit: { segments: SEGMENTS_PER_HOUR, warmMs: stats(openWarm), coldKeyMs: stats(openCold), target: '< 150 ms' },
+      note10kWords: { plaintextBytes: noteBytes, encryptAndStoreMs: stats(putNote), loadAndDecryptMs: stats(getNote) },
+      scaling: { fillerSegmentsPerVisit: FILLER_SEGMENTS, fillSeconds, levels: scaling },
+      deleteAll: { visits: deleted, ms: Math.round(deleteAllMs) },
+    }),
+  );
+}
+
+main().catch((e: unknown) => {
+  // Codes only: a bench failure must not print content either.
+  console.log(JSON.stringify({ bench: 'vault', error: e instanceof Error ? e.message.slice(0, 64) : 'unknown' }));
+  process.exitCode = 1;
+});
