@@ -1,5 +1,6 @@
 import { defineConfig } from 'wxt';
 import { DEV_PUBLIC_KEY } from './extension-id.ts';
+import { stagedPublicFiles } from './scripts/stage-models.ts';
 
 // The extension's build. Everything the manifest grants is listed in README.md#permissions
 // with the reason it is there; tests/unit/manifest snapshot-checks it.
@@ -8,6 +9,18 @@ export default defineConfig({
   outDir: '.output',
   modules: ['@wxt-dev/module-svelte', '@wxt-dev/webextension-polyfill'],
   manifestVersion: 3,
+  hooks: {
+    // Speech models + onnxruntime-web's WASM runtime, verified against models.manifest.json
+    // (a missing or altered file stops the build naming it) and copied to models/ and ort/, so
+    // nothing is fetched from a model hub or CDN at run time (scripts/stage-models.ts).
+    'build:publicAssets': (_wxt, files) => {
+      files.push(...stagedPublicFiles());
+    },
+    // The ASR engine runs in a module Web Worker that code-splits (transformers.js, onnxruntime-web).
+    'vite:build:extendConfig': (_entrypoints, viteConfig) => {
+      viteConfig.worker = { ...viteConfig.worker, format: 'es' };
+    },
+  },
   manifest: {
     name: 'Scribe Overlay',
     description: 'Privacy-first clinical scribe: on-device transcription, encrypted drafts, de-identified note generation.',
