@@ -1,0 +1,204 @@
+/**
+ * De-identification benchmark: `npx tsx bench/deid.ts [--set dev-text|dev|all] [--json-only]`.
+ * Prints ONE JSON object: recall/precision per class and overall on each half of dev-text (even
+ * visits = the half rules were developed on, odd visits = held out), on ../shared/eval/dev, leaked
+ * identifiers, over-masking of the labelled clinical look-alikes, and speed on a synthesized
+ * 60-minute transcript. A labelled span is caught when every one of its characters is masked.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { minimizeVisit, type MinimizeResult, type MinimizeTurn } from '../extension/lib/minimize/index.ts';
+import { parseVisitLine, toTurns, type EvalVisit } from '../extension/lib/minimize/evalset.ts';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const evalDir = process.env.SCRIBE_EVAL_DIR ?? join(root, '..', 'shared', 'eval');
+
+function load(file: string): EvalVisit[] {
+  if (!existsSync(file)) return [];
+  const out: EvalVisit[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    const p = parseVisitLine(line);
+    if (p.ok) out.push(p.visit);
+  }
+  return out;
+}
+
+interface Counts {
+  labelled: Record<string, number>;
+  caught: Record<string, number>;
+  typed: Record<string, number>;
+  predSpans: number;
+  predTrue: number;
+  maskedChars: number;
+  maskedPhiChars: number;
+  nonphi: Record<string, number>;
+  nonphiMasked: Record<string, number>;
+  leaks: Record<string, number>;
+  misses: Array<{ id: string; type: string; text?: string; ctx?: string }>;
+  falsePos: Array<{ id: string; type: string; text: string }>;
+}
+
+function newCounts(): Counts {
+  return { labelled: {}, caught: {}, typed: {}, predSpans: 0, predTrue: 0, maskedChars: 0, maskedPhiChars: 0, nonphi: {}, nonphiMasked: {}, leaks: {}, misses: [], falsePos: [] };
+}
+const inc = (r: Record<string, number>, k: string, n = 1) => (r[k] = (r[k] ?? 0) + n);
+
+function score(v: EvalVisit, res: MinimizeResult, c: Counts): void {
+  const masks = v.turns.map((t) => new Uint8Array(t.text.length));
+  const typeAt = v.turns.map((t) => new Array<string>(t.text.length).fill(''));
+  for (const s of res.spans) {
+    const m = masks[s.turn];
+    const ta = typeAt[s.turn];
+    if (!m || !ta) continue;
+    for (let i = s.start; i < s.end; i++) {
+      m[i] = 1;
+      ta[i] = s.type;
+    }
+  }
+  const phiMask = v.turns.map((t) => new Uint8Array(t.text.length));
+  for (const p of v.phi ?? []) {
+    const pm = phiMask[p.turn];
+    if (pm) for (let i = p.start; i < p.end; i++) pm[i] = 1;
+    inc(c.labelled, p.type);
+    const m = masks[p.turn];
+    let all = true;
+    for (let i = p.start; i < p.end; i++) if (!m || m[i] !== 1) all = false;
+    if (all) {
+      inc(c.caught, p.type);
+      if (typeAt[p.turn]?.[p.start] === p.type) inc(c.typed, p.type);
+    } else {
+      inc(c.leaks, p.type);
+      const t = v.turns[p.turn]?.text ?? '';
+      c.misses.push({ id: v.id, type: p.type, text: p.text, ctx: t.slice(Math.max(0, p.start - 40), p.end + 20) });
+    }
+  }
+  for (const s of res.spans) {
+    c.predSpans++;
+    const pm = phiMask[s.turn];
+    let hit = false;
+    for (let i = s.start; i < s.end; i++) {
+      c.maskedChars++;
+      if (pm && pm[i] === 1) {
+        c.maskedPhiChars++;
+        hit = true;
+      }
+    }
+    if (hit) c.predTrue++;
+    else c.falsePos.push({ id: v.id, type: s.type, text: (v.turns[s.turn]?.text ?? '').slice(Math.max(0, s.start - 25), s.end + 10) });
+  }
+  for (const n of v.nonphi ?? []) {
+    inc(c.nonphi, n.kind);
+    const m = masks[n.turn];
+    let any = false;
+    for (let i = n.start; i < n.end; i++) if (m && m[i] === 1) any = true;
+    if (any) inc(c.nonphiMasked, n.kind);
+  }
+}
+
+const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
+
+function summarize(c: Counts) {
+  const perClass: Record<string, { n: number; recall: number; type_accuracy: number }> = {};
+  let n = 0;
+  let k = 0;
+  for (const [t, total] of Object.entries(c.labelled).sort()) {
+    const got = c.caught[t] ?? 0;
+    n += total;
+    k += got;
+    perClass[t] = { n: total, recall: round(got / total), type_accuracy: round((c.typed[t] ?? 0) / Math.max(1, got)) };
+  }
+  const nonphi: Record<string, { n: number; masked: number }> = {};
+  let nn = 0;
+  let nm = 0;
+  for (const [kind, total] of Object.entries(c.nonphi).sort()) {
+    nonphi[kind] = { n: total, masked: c.nonphiMasked[kind] ?? 0 };
+    nn += total;
+    nm += c.nonphiMasked[kind] ?? 0;
+  }
+  const minClass = Object.values(perClass).reduce((a, b) => Math.min(a, b.recall), 1);
+  return {
+    recall: round(k / Math.max(1, n)),
+    min_class_recall: round(minClass),
+    precision_spans: round(c.predTrue / Math.max(1, c.predSpans)),
+    precision_chars: round(c.maskedPhiChars / Math.max(1, c.maskedChars)),
+    labelled: n,
+    caught: k,
+    leaked: n - k,
+    leaked_by_class: c.leaks,
+    leaked_ssn_phone_email_mrn: (c.leaks.SSN ?? 0) + (c.leaks.PHONE ?? 0) + (c.leaks.EMAIL ?? 0) + (c.leaks.MRN ?? 0),
+    per_class: perClass,
+    over_masking: { rate: round(nm / Math.max(1, nn)), masked: nm, n: nn, by_kind: nonphi },
+  };
+}
+
+function run(visits: EvalVisit[]) {
+  const c = newCounts();
+  for (const v of visits) {
+    const res = minimizeVisit(toTurns(v), v.banner ? { banner: v.banner } : {});
+    score(v, res, c);
+  }
+  return { visits: visits.length, ...summarize(c), _c: c };
+}
+
+function speed(visits: EvalVisit[]) {
+  // 60 minutes of conversation at ~150 words/min ≈ 9,000 words: concatenate visits until there.
+  const turns: MinimizeTurn[] = [];
+  let words = 0;
+  for (let i = 0; words < 9000 && visits.length > 0 && i < 10_000; i++) {
+    const v = visits[i % visits.length];
+    if (!v) break;
+    for (const t of v.turns) {
+      turns.push({ id: `s${turns.length}`, speaker: t.speaker, text: t.text });
+      words += t.text.split(/\s+/).length;
+    }
+  }
+  const chars = turns.reduce((a, t) => a + t.text.length, 0);
+  minimizeVisit(turns); // warm-up (JIT, regex compilation)
+  const times: number[] = [];
+  for (let i = 0; i < 25; i++) {
+    const t0 = performance.now();
+    minimizeVisit(turns);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  return { transcript_words: words, transcript_chars: chars, turns: turns.length, runs: times.length, p50_ms: round(p(0.5), 2), p95_ms: round(p(0.95), 2), chars_per_s: Math.round(chars / (mean / 1000)) };
+}
+
+const args = process.argv.slice(2);
+const verbose = args.includes('--misses');
+const text = load(join(evalDir, 'dev-text', 'visits.jsonl'));
+const audio = load(join(evalDir, 'dev', 'visits.jsonl'));
+const even = text.filter((_, i) => i % 2 === 0);
+const odd = text.filter((_, i) => i % 2 === 1);
+const t0 = performance.now();
+const rEven = run(even);
+const rOdd = run(odd);
+const rAll = run(text);
+const rDev = run(audio);
+const evalMs = performance.now() - t0;
+const strip = (r: ReturnType<typeof run>) => {
+  const { _c, ...rest } = r;
+  void _c;
+  return rest;
+};
+const out = {
+  bench: 'deid',
+  definition: 'caught = every character of a labelled span masked; precision_spans = predicted spans overlapping a labelled span',
+  dev_text_all: strip(rAll),
+  dev_text_even_developed_on: strip(rEven),
+  dev_text_odd_held_out: strip(rOdd),
+  dev_audio_refs: strip(rDev),
+  speed_60min: speed(text),
+  eval_ms: Math.round(evalMs),
+};
+process.stdout.write(JSON.stringify(out) + '\n');
+if (verbose) {
+  const which = args.includes('--odd') ? rOdd : args.includes('--dev') ? rDev : rEven;
+  for (const m of which._c.misses) process.stderr.write(`MISS ${m.id} ${m.type} «${m.text}» :: ${m.ctx}\n`);
+  for (const f of which._c.falsePos) process.stderr.write(`FP ${f.id} ${f.type} :: ${f.text}\n`);
+}
