@@ -36,16 +36,28 @@ function textOf(el: Element | null): string {
   return clean(el.textContent).slice(0, 200);
 }
 
-/** Nearest preceding label-like element: siblings before the element or its ancestors, up to 4 levels. */
+const LABEL_SEL = 'label, legend, h1, h2, h3, h4, h5, h6, [role=heading], .label, dt, th';
+/** Editor chrome (toolbars, menus, CKEditor/TinyMCE/Quill UI) is never a field's label. */
+const CHROME_SEL = '[role=toolbar], [role=menubar], .ck-toolbar, .ck-editor__top, .tox-editor-header, .ql-toolbar, .ck-voice-label, [aria-hidden="true"]';
+/** Editors' own accessible names say nothing about the field. */
+const GENERIC = /rich text|editing area|editor/i;
+
+/** Nearest preceding label-like element: siblings before the element or its ancestors, up to 6 levels. */
 function precedingLabel(el: Element): string {
   let cur: Element | null = el;
-  for (let depth = 0; depth < 5 && cur !== null; depth++) {
+  for (let depth = 0; depth < 7 && cur !== null; depth++) {
     let sib: Element | null = cur.previousElementSibling;
-    for (let k = 0; k < 4 && sib !== null; k++) {
-      if (sib.matches('label, legend, h1, h2, h3, h4, h5, h6, [role=heading], .label, dt, th')) return textOf(sib);
-      const inner = sib.querySelector('label, legend, h1, h2, h3, h4, h5, h6, [role=heading]');
-      if (inner !== null && sib.querySelector('textarea, input, [contenteditable]') === null) return textOf(inner);
-      sib = sib.previousElementSibling;
+    for (let k = 0; k < 4 && sib !== null; k++, sib = sib.previousElementSibling) {
+      if (sib.matches(CHROME_SEL)) continue;
+      if (sib.matches(LABEL_SEL)) {
+        const t = textOf(sib);
+        if (t !== '' && !GENERIC.test(t)) return t;
+        continue;
+      }
+      // a wrapper holding a label but no field of its own (a field there has its own label)
+      if (sib.querySelector('textarea, input, select, [contenteditable]') !== null) break;
+      const inner = sib.querySelector(LABEL_SEL);
+      if (inner !== null && textOf(inner) !== '') return textOf(inner);
     }
     const parent: Element | null = cur.parentElement ?? ((cur.getRootNode() as ShadowRoot).host ?? null);
     if (parent !== null && parent.tagName === 'FIELDSET') {
@@ -82,7 +94,7 @@ export function labelsFor(el: HTMLElement): FieldLabels {
   push(el.getAttribute('title') ?? '');
   const name = el.getAttribute('name');
   if (name !== null) push(splitIdent(name));
-  if (id !== null) push(splitIdent(id));
+  if (id !== null && el.tagName !== 'BODY') push(splitIdent(id));
   // Rich editors: the editable is deep inside the editor's chrome; look around the host element.
   // TinyMCE's editable is an iframe body: look around the iframe (and the editor container) instead.
   const frameEl = el.tagName === 'BODY' ? (el.ownerDocument.defaultView?.frameElement ?? null) : null;
@@ -96,8 +108,7 @@ export function labelsFor(el: HTMLElement): FieldLabels {
   }
   // Generic editor names ("Rich Text Editor. Editing area: main", "Rich Text Area") are weak:
   // prefer a real label when choosing the display label.
-  const generic = /rich text|editing area|editor/i;
-  const best = all.find((s) => !generic.test(s)) ?? all[0] ?? '';
+  const best = all.find((s) => !GENERIC.test(s)) ?? all[0] ?? '';
   return { label: best.slice(0, MAX_LABEL), all: all.map((s) => s.toLowerCase()) };
 }
 

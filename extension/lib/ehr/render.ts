@@ -84,8 +84,8 @@ export function blocksToHtml(blocks: ReadonlyArray<Block>): string {
 }
 
 /** The words a reader sees, in order, for read-back comparison with rendered rich text. */
-export function blocksToVisibleText(blocks: ReadonlyArray<Block>): string {
-  return blocks.map((b) => (b.type === 'list' ? b.items.join('\n') : b.text)).join('\n');
+export function blocksToVisibleText(blocks: ReadonlyArray<Block>, sep = '\n'): string {
+  return blocks.map((b) => (b.type === 'list' ? b.items.join('\n') : b.text)).join(sep);
 }
 
 /**
@@ -94,7 +94,7 @@ export function blocksToVisibleText(blocks: ReadonlyArray<Block>): string {
  */
 export function normalizeForCompare(s: string): string {
   return s
-    .replace(/[\u200B\u200C\u200D\u2060\uFEFF]/g, '')
+    .replace(/\u200B|\u200C|\u200D|\u2060|\uFEFF/g, '')
     .replace(/\s+/g, ' ')
     .trim();
 }

@@ -29,10 +29,13 @@ export interface Rendered {
   line: string;
   html: string;
   visible: string;
+  /** text/plain beside the HTML in a paste: blocks separated by blank lines (TinyMCE pastes this
+   * instead of the HTML when the HTML holds only paragraphs) */
+  pastePlain: string;
 }
 
 export function renderAll(blocks: ReadonlyArray<Block>): Rendered {
-  return { text: blocksToText(blocks), line: blocksToLine(blocks), html: blocksToHtml(blocks), visible: blocksToVisibleText(blocks) };
+  return { text: blocksToText(blocks), line: blocksToLine(blocks), html: blocksToHtml(blocks), visible: blocksToVisibleText(blocks), pastePlain: blocksToVisibleText(blocks, '\n\n') };
 }
 
 type Field = HTMLInputElement | HTMLTextAreaElement;
@@ -104,10 +107,44 @@ function execInsert(el: HTMLElement, html: string, text: string): boolean {
   return doc.execCommand('insertHTML', false, html);
 }
 
+const IS_MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad|iPod/.test(navigator.platform);
+
+/** A synthetic key press the editor's own keymap handles; true when it did (preventDefault). */
+function press(el: HTMLElement, key: string, code: string, keyCode: number, mod: boolean): boolean {
+  const ev = new KeyboardEvent('keydown', {
+    key,
+    code,
+    keyCode,
+    ctrlKey: mod && !IS_MAC,
+    metaKey: mod && IS_MAC,
+    bubbles: true,
+    cancelable: true,
+    composed: true,
+  } as KeyboardEventInit);
+  el.dispatchEvent(ev);
+  return ev.defaultPrevented;
+}
+
+/**
+ * Select everything in the editor the way the editor means "everything", so a paste replaces the
+ * whole document instead of merging its first block into the existing first block (a paragraph
+ * pasted over a selection starting in a heading would otherwise become a heading):
+ * ProseMirror: Mod-A (AllSelection); TinyMCE: select all + Backspace (it empties to its root
+ * block); CKEditor 5 and Quill replace the whole content on a full DOM selection already.
+ */
+function prepareEditor(c: Candidate): boolean {
+  if (!selectContents(c.el)) return false;
+  if (c.kind === 'prosemirror') press(c.el, 'a', 'KeyA', 65, true);
+  else if (c.kind === 'tinymce' && c.el.textContent !== '') {
+    if (!press(c.el, 'Backspace', 'Backspace', 8, false)) c.el.ownerDocument.execCommand('delete', false);
+  }
+  return true;
+}
+
 /** Replace the editable's contents through the editor's path (paste) or the browser's (execCommand). */
 function replaceEditable(c: Candidate, html: string, text: string): boolean {
-  if (!selectContents(c.el)) return false;
-  if (c.kind === 'contenteditable') return execInsert(c.el, html, text);
+  if (c.kind === 'contenteditable') return selectContents(c.el) && execInsert(c.el, html, text);
+  if (!prepareEditor(c)) return false;
   if (html === '' && text === '') return c.el.ownerDocument.execCommand('delete', false);
   if (paste(c.el, html, text)) return true;
   // The editor ignored the paste (older build, custom clipboard): fall back to the browser path.
@@ -153,7 +190,7 @@ export async function writeCandidate(c: Candidate, blocks: ReadonlyArray<Block>)
   try {
     if (c.kind === 'input') setNativeValue(c.el as Field, r.line);
     else if (c.kind === 'textarea') setNativeValue(c.el as Field, r.text);
-    else if (!replaceEditable(c, r.html, r.text)) return { code: 'write_failed', before, after: readBack(c) };
+    else if (!replaceEditable(c, r.html, c.kind === 'contenteditable' ? r.text : r.pastePlain)) return { code: 'write_failed', before, after: readBack(c) };
   } catch {
     return { code: 'write_failed', before, after: readBack(c) };
   }
@@ -161,14 +198,26 @@ export async function writeCandidate(c: Candidate, blocks: ReadonlyArray<Block>)
   return { code: ok ? 'ok' : 'verify_failed', before, after: readBack(c) };
 }
 
-/** Put a snapshot back through the same path, then confirm the field reads as it did before. */
+/**
+ * Put a snapshot back, then confirm the field reads as it did before. Rich editors are asked to
+ * undo through their own history (Mod-Z, at most 3 steps: TinyMCE records the clear and the paste
+ * separately), which restores structure exactly; if that does not reach the earlier text (history
+ * merged with other edits), the earlier HTML is put back through the same paste path.
+ */
 export async function restoreCandidate(c: Candidate, before: Snapshot): Promise<EhrCode> {
   try {
-    if (isField(c.kind)) setNativeValue(c.el as Field, before.raw);
-    else {
-      const text = before.text;
-      if (!replaceEditable(c, text === '' ? '' : before.raw, text)) return 'undo_failed';
+    if (isField(c.kind)) {
+      setNativeValue(c.el as Field, before.raw);
+      return (await verify(c, before.text)) ? 'ok' : 'undo_failed';
     }
+    if (c.kind !== 'contenteditable') {
+      c.el.focus({ preventScroll: true });
+      for (let i = 0; i < 3; i++) {
+        if (!press(c.el, 'z', 'KeyZ', 90, true)) break;
+        if (await verify(c, before.text, 30)) return 'ok';
+      }
+    }
+    if (!replaceEditable(c, before.text === '' ? '' : before.raw, before.text)) return 'undo_failed';
   } catch {
     return 'undo_failed';
   }
