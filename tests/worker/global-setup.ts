@@ -1,0 +1,15 @@
+/** Node side of the worker tests: serve the MOCK LLM on 127.0.0.1 for the whole run. */
+import type { TestProject } from 'vitest/node';
+import { startMockLlm } from '../fixtures/mock-llm/server.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    mockLlmUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const mock = await startMockLlm({ port: 0 });
+  project.provide('mockLlmUrl', mock.url);
+  return () => mock.stop();
+}
