@@ -135,8 +135,10 @@ export async function verifyChain(items: readonly unknown[], anchor: ChainAnchor
       return brk(i, 'inserted');
     }
     if (r.seq === e) return brk(i > 0 ? i - 1 : 0, 'modified');
-    if (!seqCount.has(e)) return brk(i, 'deleted');
+    // A record with an unexpected seq: more records than the signed header says means it was
+    // inserted; otherwise the expected one is either gone (deleted) or further on (reordered).
     if (anchor.count !== undefined && n > anchor.count) return brk(i, 'inserted');
+    if (!seqCount.has(e)) return brk(i, 'deleted');
     return brk(i, 'reordered');
   }
 
