@@ -27,6 +27,17 @@ import { DAY_NUM, DAY_WORD, DIGIT_WORD_ALT, YEAR_NUM, YEAR_WORDS, parseDay, pars
  * Overlaps resolve to the longest span, so no character of any candidate goes unmasked.
  */
 
+/** Case-insensitive word list without the `i` flag (with `iu`, \p{Lu} would match lower case too). */
+function anyCase(alt: string): string {
+  return alt
+    .split('|')
+    .map((w) => {
+      const c = w[0] ?? '';
+      return `[${c.toUpperCase()}${c.toLowerCase()}]${w.slice(1)}`;
+    })
+    .join('|');
+}
+
 export type Strictness = 'standard' | 'strict';
 
 export type SpanSource = 'pattern' | 'date' | 'age' | 'spoken' | 'address' | 'name' | 'proper' | 'banner' | 'extra' | 'visit';
@@ -86,9 +97,9 @@ function monthOk(token: string): boolean {
   return l !== 'may' && l !== 'march' && l !== 'august' && l !== 'mar' && l !== 'jan' && MONTHS.has(l);
 }
 
+const FIND_MONTH_RE = new RegExp(`(?:${MONTH_ALT})(?![\\w])`, 'i');
 function findMonth(s: string): string | undefined {
-  const m = new RegExp(`(?:${MONTH_ALT})(?![\\w])`, 'i').exec(s);
-  return m?.[0];
+  return FIND_MONTH_RE.exec(s)?.[0];
 }
 
 function dates(text: string, out: Candidate[], strict: boolean): void {
@@ -145,25 +156,30 @@ function dates(text: string, out: Candidate[], strict: boolean): void {
 const AGE_NUM = "(\\d{2,3}|(?:a|one)\\s+hundred(?:\\s+and)?(?:[\\s-]+[a-z]+(?:-[a-z]+)?)?|ninety(?:-[a-z]+)?|undefined(?:-[a-z]+)?)";
 /** "93 years old", "a 97-year-old", "aged 101". */
 const AGE_AFTER_RE = new RegExp(`\\b${AGE_NUM}(?=[\\s-]+(?:years?|yrs?|yo|y/o)(?:[\\s-]+old|\\s+of\\s+age)?\\b|-year-old\\b)`, 'gi');
-/** "I'm 93", "she turned ninety-five", "my father is 101", "at age 92", "he's undefined-three now". */
+/** "I'm 93", "she turned ninety-five", "my father is 101", "lived to ninety-six", "I'll be 95". */
 const AGE_BEFORE_RE = new RegExp(
-  `\\b(?:i'm|i\\s+am|i’m|he's|she's|he\\s+is|she\\s+is|they're|who\\s+is|who's|is|was|turned|turns|turning|aged|age|ages|at|almost|nearly|about|just\\s+turned)\\s+${AGE_NUM}(?![\\w.,]\\d)`,
+  `\\b(?:i'm|i\\s+am|i’m|he's|she's|he’s|she’s|he\\s+is|she\\s+is|they're|who\\s+is|who's|is|was|turned|turns|turning|aged|age|ages|at|almost|nearly|about|lived\\s+to|live\\s+to|living\\s+to|made\\s+it\\s+to|reached|be|being|over)\\s+${AGE_NUM}(?![\\w.,]\\d)`,
   'gi',
 );
-const VITAL_BEFORE = /\b(?:pressure|pulse|heart|rate|oxygen|o2|sat|sats|saturation|spo2|temp|temperature|weight|weighs|sugar|glucose|a1c|level|levels|score|count|reading|bp|hr|rr|number|fever|pounds|lbs|mg|over|dose|cholesterol|ldl|hdl|percent|rate's|pain|scale|blood|fasting|systolic|diastolic|potassium|sodium|creatinine|hemoglobin|platelets?|it|that|this|which|minutes|seconds|steps|feet|miles)\b[^.?!]{0,24}$/i;
-const AGE_PERSON_BEFORE = /\b(?:i'm|i\s+am|i’m|he's|she's|he\s+is|she\s+is|who\s+is|who's|turned|turns|turning|aged|age|ages|just\s+turned|mother|father|mom|dad|grandmother|grandfather|grandma|grandpa|aunt|uncle|wife|husband|sister|brother|patient|[A-Z][a-z]+)\s+(?:is\s+|was\s+|will\s+be\s+|be\s+)?$/;
+/** Vital-sign and measurement words: "oxygen is 97", "weight was 104", "glucose about 110". */
+const VITAL_BEFORE =
+  /\b(?:pressure|pulse|heart|rate|oxygen|o2|sat|sats|saturation|spo2|temp|temperature|weight|weighs|weighed|sugar|sugars|glucose|a1c|level|levels|score|count|reading|readings|bp|hr|rr|number|fever|pounds|lbs|kilos|mg|over|dose|cholesterol|ldl|hdl|triglycerides|percent|pain|scale|blood|fasting|systolic|diastolic|potassium|sodium|creatinine|hemoglobin|platelets?|minutes|seconds|steps|feet|miles|degrees|scale|inches|units|beats|breaths|respirations|bmi|iq|size|room|bill|cost|copay|dollars|page|score)\b[^.?!;]{0,30}$/i;
+/** Someone's age is the subject: a person word, a pronoun, or a capitalised name just before. */
+const AGE_PERSON_BEFORE =
+  /(?:\b(?:[Ii]['’]m|[Ii]\s+am|[Hh]e['’]s|[Ss]he['’]s|[Hh]e\s+is|[Ss]he\s+is|[Ww]ho\s+is|[Ww]ho['’]s|[Tt]urned|[Tt]urns|[Tt]urning|[Aa]ged|[Aa]ge|[Aa]ges|[Jj]ust\s+turned|[Ll]ived\s+to|[Ll]ive\s+to|[Mm]ade\s+it\s+to|[Rr]eached|[Ii]['’]ll\s+be|[Hh]e['’]ll\s+be|[Ss]he['’]ll\s+be|[Ww]ill\s+be|[Tt]urn)|\b(?:mother|father|mom|dad|grandmother|grandfather|grandma|grandpa|aunt|uncle|wife|husband|sister|brother|patient|she|he|neighbor|friend)\s+(?:is|was|will\s+be)|\p{Lu}\p{Ll}+\s+(?:is|was|will\s+be))\s+$/u;
 
 function ages(text: string, out: Candidate[]): void {
   const consider = (start: number, raw: string, strong: boolean) => {
-    const v = /^undefined/i.test(raw) ? Number.NaN : parseSmallNumber(raw);
-    // An age slot holding something unreadable ("undefined-three": a number word that failed upstream)
-    // is masked: it cannot be shown to be 89 or less.
-    if (v !== undefined && !Number.isNaN(v) && (v < 90 || v > 130)) return;
-    if (v === undefined && !/^(?:a|one)\s+hundred|^ninety|^undefined/i.test(raw)) return;
+    const unreadable = /^undefined|^NaN/i.test(raw);
+    const v = unreadable ? undefined : parseSmallNumber(raw);
+    // An age slot holding something unreadable ("undefined-three": a number word that failed
+    // upstream) is masked: it cannot be shown to be 89 or less.
+    if (v !== undefined && (v < 90 || v > 130)) return;
+    if (v === undefined && !unreadable) return;
     if (!strong) {
       const before = text.slice(Math.max(0, start - 60), start);
       if (VITAL_BEFORE.test(before)) return;
-      if (!AGE_PERSON_BEFORE.test(before) && !/\b(?:now|years?|and\s+(?:still|in|lives|sharp)|in\s+the\s+(?:spring|summer|fall|winter))\b/i.test(text.slice(start + raw.length, start + raw.length + 30))) return;
+      if (!AGE_PERSON_BEFORE.test(before)) return;
     }
     out.push({ start, end: start + raw.length, type: 'AGE', prio: 71, source: 'age' });
   };
@@ -183,8 +199,10 @@ function ages(text: string, out: Candidate[]): void {
 // ---------------------------------------------------------------------------------------------
 // Ids read character by character
 
-const SPOKEN_CHAR = `(?:\\d|${DIGIT_WORD_ALT}|[A-Z](?![a-z']))`;
-const SPOKEN_RUN_RE = new RegExp(`(?<![\\w-])${SPOKEN_CHAR}(?:(?:[\\s,.-]|\\s+dash\\s+)+${SPOKEN_CHAR}){4,}(?![\\w-])`, 'gi');
+const SPOKEN_CHAR = `(?:\\d|${anyCase(DIGIT_WORD_ALT)}|[A-Z](?![a-z']))`;
+const SPOKEN_RUN_RE = new RegExp(`(?<![\\w-])${SPOKEN_CHAR}(?:(?:[\\s,.-]|\\s+dash\\s+)+${SPOKEN_CHAR}){4,}(?![\\w-])`, 'g');
+
+const DIGIT_WORD_EXACT_RE = new RegExp(`^(?:${DIGIT_WORD_ALT})$`, 'i');
 
 function spokenIds(text: string, out: Candidate[]): void {
   const norm = text;
@@ -195,7 +213,7 @@ function spokenIds(text: string, out: Candidate[]): void {
     let digits = 0;
     let letters = 0;
     for (const t of toks) {
-      if (/^\d$/.test(t) || new RegExp(`^(?:${DIGIT_WORD_ALT})$`, 'i').test(t)) digits++;
+      if (/^\d$/.test(t) || DIGIT_WORD_EXACT_RE.test(t)) digits++;
       else if (/^[A-Za-z]$/.test(t)) letters++;
     }
     // "one, two, three" counting and "I, a" letters are not ids: need enough digits.
@@ -283,14 +301,15 @@ const NAME_SEQ = `${NAME_WORD}(?:\\s+(?:${PARTICLE}\\s+){0,2}${NAME_WORD}){0,3}`
 /** An initial ("J.") may start or sit inside a name. */
 const NAME_SEQ_I = `(?:\\p{Lu}\\.\\s+)?${NAME_SEQ}`;
 
-const HONORIFIC_RE = new RegExp(`\\b(?:${HONORIFIC_ALT})\\.?\\s+(${NAME_SEQ_I})`, 'gu');
+const HONORIFIC_RE = new RegExp(`\\b(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Rev|Sr|Fr)\\.?|${HONORIFIC_ALT})\\s+(${NAME_SEQ_I})`, 'gu');
 const INTRO_STRONG_RE = new RegExp(
   `\\b(?:[Mm]y\\s+name\\s+is|[Mm]y\\s+name's|[Nn]ame\\s+is|[Nn]ame's|[Nn]amed|[Cc]alled|[Gg]oes\\s+by|[Ss]peaking\\s+with|[Ss]peak\\s+(?:to|with)|[Aa]sk\\s+for|[Pp]atient\\s+is|[Pp]atient,|[Pp]atient:|[Nn]ame:|[Ss]igned,?)\\s+(${NAME_SEQ_I})`,
   'gu',
 );
 const INTRO_WEAK_RE = new RegExp(`\\b(?:I'm|I\\s+am|I’m|[Tt]his\\s+is|[Ii]t's|[Ii]t\\s+is|[Ii]t’s|[Tt]hat's|[Hh]ere's|[Ss]ure|[Yy]es|[Yy]eah)[,.]?\\s+(${NAME_SEQ_I})`, 'gu');
-const RELATION_RE = new RegExp(`\\b(?:${RELATION_ALT})(?:'s)?,?\\s+(${NAME_SEQ_I})`, 'giu');
-const RELATION_AFTER_RE = new RegExp(`(${NAME_SEQ_I}),?\\s+(?:I'm|I\\s+am|I’m|is|was|this\\s+is|it's)\\s+(?:his|her|their|your|my|the)\\s+(?:${RELATION_ALT})\\b`, 'gu');
+const RELATION_CI = anyCase(RELATION_ALT);
+const RELATION_RE = new RegExp(`\\b(?:${RELATION_CI})(?:'s)?,?\\s+(${NAME_SEQ_I})`, 'gu');
+const RELATION_AFTER_RE = new RegExp(`(${NAME_SEQ_I}),?\\s+(?:I'm|I\\s+am|I’m|is|was|this\\s+is|it's)\\s+(?:his|her|their|your|my|the)\\s+(?:${RELATION_CI})\\b`, 'gu');
 const GREETING_RE = new RegExp(
   `\\b(?:[Hh]i|[Hh]ello|[Hh]ey|[Tt]hanks|[Tt]hank\\s+you|[Bb]ye|[Gg]oodbye|[Mm]orning|[Aa]fternoon|[Ee]vening|[Ww]elcome(?:\\s+back)?|[Nn]ice\\s+to\\s+(?:meet|see)\\s+you(?:\\s+again)?|[Ss]ee\\s+you|[Tt]ake\\s+care|[Oo]kay|[Ss]orry|[Ee]xcuse\\s+me)[,!]?\\s+(${NAME_SEQ_I})`,
   'gu',
@@ -311,6 +330,11 @@ export function isAllowedCapWord(word: string): boolean {
   return false;
 }
 
+const PARTICLE_EXACT_RE = new RegExp(`^${PARTICLE}$`);
+const HONORIFIC_EXACT_RE = new RegExp(`^(?:${HONORIFIC_ALT})\\.?$`);
+const TRAILING_PARTICLE_RE = new RegExp(`\\s+${PARTICLE}$`);
+const HONORIFIC_BEFORE_PERIOD_RE = new RegExp(`(?:^|\\s)(?:${HONORIFIC_ALT}|St|Jr|Sr|Mt|Ft)$`);
+
 /** Split a matched name sequence at the first word that cannot be part of a name. */
 function trimNameSeq(seq: string, strong: boolean): string {
   const words = seq.split(/(\s+)/);
@@ -319,17 +343,18 @@ function trimNameSeq(seq: string, strong: boolean): string {
   for (let i = 0; i < words.length; i += 2) {
     const w = words[i] ?? '';
     const l = w.toLowerCase().replace(/['’]s$/, '');
-    const isParticle = new RegExp(`^${PARTICLE}$`).test(w);
+    const isParticle = PARTICLE_EXACT_RE.test(w);
     if (!isParticle) {
       if (NOT_A_NAME.has(l)) break;
-      if (isAllowedCapWord(w) && !(strong && count === 0 && !MONTHS.has(l) && !WEEKDAYS.has(l) && FIRST_NAMES.has(l))) break;
-      if (new RegExp(`^(?:${HONORIFIC_ALT})\\.?$`).test(w)) break;
+      // A first name that is also a brand or a word ("Yasmin", "Grace") stays part of the name.
+      if (isAllowedCapWord(w) && !(!MONTHS.has(l) && !WEEKDAYS.has(l) && FIRST_NAMES.has(l) && (strong || count > 0 || !isCommonWord(l)))) break;
+      if (HONORIFIC_EXACT_RE.test(w)) break;
     }
     keep += (i > 0 ? (words[i - 1] ?? '') : '') + w;
     if (!isParticle) count++;
   }
   // Do not end on a particle ("Ana de").
-  return keep.replace(new RegExp(`\\s+${PARTICLE}$`), '');
+  return keep.replace(TRAILING_PARTICLE_RE, '');
 }
 
 function pushName(out: Candidate[], text: string, start: number, seq: string, source: SpanSource, prio: number): void {
@@ -388,7 +413,7 @@ function sentenceInitial(text: string, i: number): boolean {
   if (c === '.' ) {
     // "Dr. Kang": the period of an honorific does not end a sentence.
     const before = text.slice(Math.max(0, j - 10), j);
-    if (new RegExp(`(?:^|\\s)(?:${HONORIFIC_ALT}|St|Jr|Sr|Mt|Ft)$`).test(before)) return false;
+    if (HONORIFIC_BEFORE_PERIOD_RE.test(before)) return false;
     return true;
   }
   return c === '!' || c === '?' || c === ':' || c === ';' || c === '…';
@@ -416,7 +441,7 @@ function properNouns(text: string, out: Candidate[], strict: boolean): void {
     const bare = w.replace(POSSESSIVE_RE, '');
     const lower = bare.toLowerCase();
     let isName = false;
-    if (!isAllowedCapWord(bare) && !new RegExp(`^(?:${HONORIFIC_ALT})$`).test(bare)) {
+    if (!isAllowedCapWord(bare) && !HONORIFIC_EXACT_RE.test(bare)) {
       const after = text.slice(end, end + 30);
       const eponym = (POSSESSIVE_RE.test(w) || /^\s/.test(after)) && EPONYM_AFTER_RE.test(text.slice(start + bare.length, start + bare.length + 30));
       if (!eponym) {

@@ -22,14 +22,27 @@ const NAME_WORDS = toSet(
 );
 
 export const COMMON_WORDS: ReadonlySet<string> = toSet(COMMON_WORDS_RAW);
+/** Frequency rank in the common-word list (0 = most frequent). */
+const COMMON_RANK: ReadonlyMap<string, number> = new Map(COMMON_WORDS_RAW.split(' ').map((w, i) => [w, i] as const));
+/** Conversational words missing from (or rare in) the written-English frequency list. */
+const DISCOURSE = toSet(
+  'alright alrighty okay ok hm hmm mm mhm mmhmm uh um uhm er ah oh ooh aha nope yep yup yeah yea nah gotcha huh oops ' +
+    'wow ugh whoa bye goodbye sorry thanks honestly basically anyway anyways actually totally sure maybe perhaps ' +
+    'definitely absolutely apparently luckily hopefully unfortunately fortunately meanwhile otherwise overall ' +
+    'lately recently mostly mainly usually normally generally typically occasionally sometimes anything nothing ' +
+    'everything something somebody nobody everybody someone anyone everyone cannot gonna wanna gotta kinda sorta ' +
+    "y'all ma'am sir folks doc hey hi hello yes no not nor",
+);
 export const FIRST_NAMES: ReadonlySet<string> = toSet(FIRST_NAMES_RAW);
 
 /** A lower-cased word that is an ordinary English word (and not only a first name). */
 export function isCommonWord(lower: string): boolean {
-  if (NAME_WORDS.has(lower)) return true;
-  if (!COMMON_WORDS.has(lower)) return false;
-  // "maria", "kim", "lee": frequent in the corpus because they are names.
-  return !FIRST_NAMES.has(lower);
+  if (NAME_WORDS.has(lower) || DISCOURSE.has(lower)) return true;
+  const rank = COMMON_RANK.get(lower);
+  if (rank === undefined) return false;
+  // "maria", "kim": frequent in the corpus because they are names; the name list also holds
+  // words ("my", "any"), so only the rarer name-words count as names.
+  return !FIRST_NAMES.has(lower) || rank < 2500;
 }
 
 export const MONTHS: ReadonlyMap<string, number> = new Map([
@@ -112,7 +125,7 @@ export const BRAND_DRUGS = toSet(
     'doxycycline', 'vibramycin', 'cleocin', 'flagyl', 'diflucan', 'valtrex', 'zovirax', 'tamiflu', 'xofluza', 'paxlovid',
     'lagevrio', 'biktarvy', 'descovy', 'truvada', 'genvoya', 'triumeq', 'flomax', 'proscar', 'avodart', 'detrol',
     'ditropan', 'vesicare', 'myrbetriq', 'gemtesa', 'viagra', 'cialis', 'levitra', 'fosamax', 'boniva', 'actonel',
-    'prolia', 'evista', 'premarin', 'estrace', 'provera', 'prometrium', 'yaz', 'yasmin', 'loestrin', 'nexplanon',
+    'prolia', 'evista', 'premarin', 'estrace', 'provera', 'prometrium', 'yaz', 'loestrin', 'nexplanon',
     'mirena', 'depo-provera', 'clomid', 'androgel', 'zyloprim', 'uloric', 'colcrys', 'mitigare', 'k-dur', 'klor-con',
     'epipen', 'auvi-q', 'neosporin', 'bacitracin', 'lamisil', 'lotrimin', 'elidel', 'protopic', 'retin-a', 'differin',
     'accutane', 'latisse', 'xalatan', 'lumigan', 'timoptic', 'restasis', 'xiidra', 'visine', 'refresh', 'systane',
