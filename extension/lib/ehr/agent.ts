@@ -240,3 +240,10 @@ function refusedOrigin(cmd: string): EhrReply {
   if (cmd === 'ehr.banner') return { code: 'origin_not_allowed', via: null, patient: null };
   return { code: 'origin_not_allowed', target: null };
 }
+
+/** Cheap pre-filter before parsing: an object whose `cmd` starts with `ehr.`. */
+export function isEhrMessage(raw: unknown): boolean {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return false;
+  const cmd = (raw as { cmd?: unknown }).cmd;
+  return typeof cmd === 'string' && cmd.startsWith('ehr.');
+}
