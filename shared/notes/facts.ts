@@ -352,6 +352,8 @@ interface MedMention {
 
 const PLAN_VERB = /\b(start|starting|increase|increasing|decrease|decreasing|restart|switch|prescrib\w*|try|trial|change|add|begin|bump|instead of|up to|down to|taper)\b/i;
 
+const PATIENT_REQUEST = /\b(prescrib\w*|add|give me|can i (?:get|have)|could you|would you|want|wants|need|start|switch|try|plan item|put me on)\b/i;
+
 function medMentions(s: Sentence, planMode: boolean): MedMention[] {
   const text = numbersToDigits(s.text);
   const out: MedMention[] = [];
@@ -391,6 +393,8 @@ function medMentions(s: Sentence, planMode: boolean): MedMention[] {
     const extra = extraM?.[1]?.trim() ?? '';
     const beforeClause = before.split(/[.;]|,\s*then\b|\bthen\b|\balso\b/i).pop() ?? '';
     const plan = s.role === 'clinician' && (planMode || PLAN_VERB.test(beforeClause) || /\bcontinue\b/i.test(beforeClause));
+    // A patient asking for a drug ("could you prescribe X 80 mg") is a request, not a current medication.
+    if (s.role === 'patient' && PATIENT_REQUEST.test(beforeClause)) continue;
     out.push({ name, dose: canonicalDose(value, unit), route, frequency, extra, sentence: s, plan });
   }
   return out;
