@@ -11,3 +11,19 @@ export type { VaultErrorCode } from './errors.ts';
 export { purgeExpiredRows, deleteVisitRows, expiryOf } from './retention.ts';
 export type { PurgeResult, RetentionPolicy } from './retention.ts';
 export { VaultDb, DB_NAME, DB_VERSION } from '../db/schema.ts';
+export {
+  VaultClient,
+  VaultCommand,
+  VaultReply,
+  VaultLockedEvent,
+  VAULT_COMMAND_SCHEMAS,
+  VAULT_RESULTS,
+  handleVaultCommand,
+  vaultHandlers,
+  vaultCommandAllowedFrom,
+  DESTROY_VAULT,
+  DELETE_ALL_VISITS,
+} from './protocol.ts';
+export type { VaultCommandName, VaultResult } from './protocol.ts';
+export { startVaultHost, installBackgroundVaultHooks, PURGE_ALARM } from './host.ts';
+export type { VaultHost, BackgroundVaultHooks, IdleApi, AlarmsApi, StartupApi } from './host.ts';

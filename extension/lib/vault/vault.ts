@@ -115,8 +115,8 @@ export class Vault {
   readonly #db: VaultDb;
   readonly #clock: Clock;
   #keys: Unlocked | null = null;
-  /** LRU of unwrapped (non-extractable) visit data keys; Map keeps insertion order. */
-  #visitKeys = new Map<string, CryptoKey>();
+  /** LRU of unwrapped (non-extractable) visit data keys with the visit's expiry; Map keeps insertion order. */
+  #visitKeys = new Map<string, { key: CryptoKey; expiresAt: number }>();
   /** Incremented by every lock: an operation that started before a lock never returns content. */
   #epoch = 0;
   #lastActivity = 0;
@@ -345,7 +345,7 @@ export class Vault {
         await this.#db.visits.put(row);
       }),
     );
-    this.#cacheVisitKey(id, key);
+    this.#cacheVisitKey(id, key, row.expiresAt);
     await this.#audit({ code: 'visit.create', visitId: id });
     return id;
   }
@@ -389,6 +389,8 @@ export class Vault {
       }),
     );
     this.#ensureEpoch(u);
+    const cached = this.#visitKeys.get(visitId);
+    if (cached) cached.expiresAt = updated.expiresAt;
     await this.#audit({ code: 'visit.approve', visitId });
     const { id, state, createdAt, updatedAt, approvedAt, expiresAt } = updated;
     return { id, state, createdAt, updatedAt, approvedAt, expiresAt };
@@ -691,32 +693,47 @@ export class Vault {
     return v.data;
   }
 
+  /**
+   * The visit's data key. Also enforces retention on access: an expired visit is never served,
+   * even before the purge alarm has run (it is deleted on the spot and reads as NOT_FOUND).
+   */
   async #visitKey(u: Unlocked, visitId: string): Promise<CryptoKey> {
     const hit = this.#visitKeys.get(visitId);
     if (hit) {
+      if (this.#clock.now() >= hit.expiresAt) return this.#expire(visitId);
       // refresh LRU position
       this.#visitKeys.delete(visitId);
       this.#visitKeys.set(visitId, hit);
-      return hit;
+      return hit.key;
     }
-    const raw = await this.#store(() => this.#db.keys.get(visitId));
-    if (raw === undefined) {
-      const visit = await this.#store(() => this.#db.visits.get(visitId));
-      // No key: the visit was deleted (NOT_FOUND) or only its key was destroyed (SHREDDED).
-      throw new VaultError(visit === undefined ? 'NOT_FOUND' : 'SHREDDED');
-    }
-    const row = KeyRow.safeParse(raw);
+    const rawVisit = await this.#store(() => this.#db.visits.get(visitId));
+    const rawKey = await this.#store(() => this.#db.keys.get(visitId));
+    // No key: the visit was deleted (NOT_FOUND) or only its key was destroyed (SHREDDED).
+    if (rawKey === undefined) throw new VaultError(rawVisit === undefined ? 'NOT_FOUND' : 'SHREDDED');
+    if (rawVisit === undefined) throw new VaultError('NOT_FOUND');
+    const visit = VisitRow.safeParse(rawVisit);
+    if (!visit.success) throw new VaultError('CORRUPT');
+    const expiresAt = expiryOf(visit.data, this.config);
+    if (this.#clock.now() >= expiresAt) return this.#expire(visitId);
+    const row = KeyRow.safeParse(rawKey);
     if (!row.success || row.data.kind !== 'visit') throw new VaultError('CORRUPT');
     const key = await unwrapAesKey(row.data, u.vaultKey, aad('keys', visitId, u.vaultId), DATA_KEY_USAGES);
     // Locked (or re-unlocked) while unwrapping: do not cache a key into a newer session.
     if (this.#keys?.vaultKey !== u.vaultKey) throw new VaultError('LOCKED');
-    this.#cacheVisitKey(visitId, key);
+    this.#cacheVisitKey(visitId, key, expiresAt);
     return key;
   }
 
-  #cacheVisitKey(visitId: string, key: CryptoKey): void {
+  async #expire(visitId: string): Promise<never> {
+    this.#visitKeys.delete(visitId);
+    await this.#store(() => deleteVisitRows(this.#db, visitId));
+    await this.#audit({ code: 'visit.expired', visitId });
+    throw new VaultError('NOT_FOUND');
+  }
+
+  #cacheVisitKey(visitId: string, key: CryptoKey, expiresAt: number): void {
     if (this.#keys === null) return;
-    this.#visitKeys.set(visitId, key);
+    this.#visitKeys.set(visitId, { key, expiresAt });
     while (this.#visitKeys.size > this.config.visitKeyCacheSize) {
       const oldest = this.#visitKeys.keys().next();
       if (oldest.done) break;

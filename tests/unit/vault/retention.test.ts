@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { purgeExpiredRows } from '../../../extension/lib/vault/retention.ts';
 import { VaultConfig } from '../../../extension/lib/vault/config.ts';
-import { PIN, TEST_KDF, seg, unlockedVault } from './helpers.ts';
+import { PIN, TEST_KDF, codeOf, seg, unlockedVault } from './helpers.ts';
 
 const H = 3600_000;
 
@@ -85,6 +85,28 @@ describe('retention', () => {
     const { entries } = await vault.listAudit();
     expect(entries.map((e) => e.code)).not.toContain('vault.setup');
     expect(entries.map((e) => e.code)).toContain('test.recent');
+    vault.dispose();
+  });
+});
+
+describe('retention on access', () => {
+  it('an expired visit is never served, even before the purge runs, and is deleted on the spot', async () => {
+    const { vault, db, clock } = await unlockedVault({ idleLockMs: 48 * H });
+    const id = await vault.createVisit();
+    await vault.putNote(id, { text: 'x' }); // key cached with its expiry
+    clock.t += 24 * H;
+    expect(await codeOf(vault.getNote(id))).toBe('NOT_FOUND');
+    expect(await db.visits.get(id)).toBeUndefined();
+    expect(await db.keys.get(id)).toBeUndefined();
+
+    const b = await vault.createVisit();
+    await vault.approveVisit(b, clock.now()); // approval extends the cached expiry to 72 h
+    clock.t += 30 * H;
+    expect(await vault.getNote(b)).toBeNull();
+    vault.lock();
+    await vault.unlock(PIN); // cold path: expiry read from the row
+    clock.t += 42 * H;
+    expect(await codeOf(vault.getNote(b))).toBe('NOT_FOUND');
     vault.dispose();
   });
 });
