@@ -39,6 +39,7 @@ export default defineConfig({
     root: here('..'),
     include: ['tests/worker/**/*.test.ts'],
     globalSetup: ['tests/worker/global-setup.ts'],
+    setupFiles: ['tests/worker/setup.ts'],
     testTimeout: 30_000,
   },
 });

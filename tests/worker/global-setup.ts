@@ -2,12 +2,6 @@
 import type { TestProject } from 'vitest/node';
 import { startMockLlm } from '../fixtures/mock-llm/server.ts';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    mockLlmUrl: string;
-  }
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const mock = await startMockLlm({ port: 0 });
   project.provide('mockLlmUrl', mock.url);

@@ -89,7 +89,7 @@ export const SENTINELS = ['ZQXalpha', 'ZQXbravo', 'ZQXcharlie', 'ZQXdelta', 'ZQX
 export interface CallOpts {
   token?: string | null;
   headers?: Record<string, string>;
-  env?: Partial<TestEnv>;
+  env?: { [K in keyof TestEnv]?: TestEnv[K] | undefined };
   deps?: Partial<Deps>;
   method?: string;
   url?: string;

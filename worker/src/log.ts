@@ -4,6 +4,7 @@
  * Strings are checked against closed patterns at run time too, so a bug cannot smuggle text in.
  */
 import type { ErrorCode, ProviderId } from '../../shared/api.ts';
+import type { PhiType } from '../../shared/phi-patterns.ts';
 
 export type LogEvent = 'request' | 'provider_attempt' | 'config_invalid' | 'unhandled_error';
 
@@ -22,8 +23,8 @@ export type ProviderFailure =
 /** Which output-check rule refused a note. */
 export type OutputRule = 'schema' | 'placeholder' | 'identifier' | 'evidence' | 'prompt_leak' | 'structure';
 
-/** Which PHI-guard rule refused a payload (type names only). */
-export type GuardRule = 'SSN' | 'PHONE' | 'EMAIL' | 'MRN' | 'FAX' | 'BANNER_NAME' | 'OTHER';
+/** Which PHI-guard rule refused a payload: an identifier class name, never the value. */
+export type GuardRule = PhiType | 'BANNER_NAME';
 
 export interface LogRecord {
   event: LogEvent;

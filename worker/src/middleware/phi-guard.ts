@@ -22,10 +22,6 @@ export const GUARDED_TYPES: ReadonlySet<PhiType> = new Set<PhiType>([
   'IP',
 ]);
 
-function ruleFor(t: PhiType): GuardRule {
-  return t === 'SSN' || t === 'PHONE' || t === 'EMAIL' || t === 'MRN' || t === 'FAX' ? t : 'OTHER';
-}
-
 /** First guarded identifier type found in any segment, or null. Pure; never throws. */
 export function findIdentifier(texts: readonly string[]): PhiType | null {
   for (const t of texts) {
@@ -85,7 +81,7 @@ export function phiGuard(): MiddlewareHandler<AppEnv> {
     const texts = req.segments.map((s) => s.text);
     const found = findIdentifier(texts);
     if (found !== null) {
-      c.set('logFields', { ...c.get('logFields'), guardRule: ruleFor(found) });
+      c.set('logFields', { ...c.get('logFields'), guardRule: found satisfies GuardRule });
       return fail(c, 'phi_detected');
     }
     if (await containsBannerName(texts, bannerDigests(req))) {

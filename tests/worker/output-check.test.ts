@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { NoteRequest, type Note } from '../../shared/api.ts';
+import { checkOutput } from '../../worker/src/middleware/output-check.ts';
+import { buildPrompt } from '../../worker/src/prompts/note-prompt.ts';
+import { call, captureConsole, errorCode, expectNoContent, records, SENTINELS, visit } from './helpers.ts';
+
+const logs = captureConsole();
+const req = NoteRequest.parse(visit());
+const note = (text: string, evidence = ['s2'], key: Note['sections'][number]['key'] = 'subjective'): Note => ({
+  sections: [{ key, title: 'Subjective', statements: [{ text, evidence }] }],
+});
+
+describe('output check (pure)', () => {
+  const prompt = buildPrompt(req);
+  const secrets = { canary: prompt.canary, system: prompt.system };
+
+  it('accepts a note built from the input', () => {
+    expect(checkOutput(req, note('Dry cough for two weeks; [NAME_1] reports mild fever.'), { secrets, enforceTemplate: true })).toBeNull();
+  });
+  it('refuses schema violations', () => {
+    expect(checkOutput(req, { sections: 'x' })).toBe('schema');
+    expect(checkOutput(req, note(''))).toBe('schema');
+    expect(checkOutput(req, note('x', []))).toBe('schema');
+  });
+  it('refuses evidence ids that are not input segments', () => {
+    expect(checkOutput(req, note('Dry cough.', ['s2', 's99']))).toBe('evidence');
+  });
+  it('refuses placeholders that were not in the input', () => {
+    expect(checkOutput(req, note('Seen with [NAME_2].'))).toBe('placeholder');
+    expect(checkOutput(req, note('Born [DATE_1].'))).toBe('placeholder');
+  });
+  it('refuses identifiers in the output', () => {
+    expect(checkOutput(req, note('Reach at 412-555-0147.'))).toBe('identifier');
+    expect(checkOutput(req, note('SSN 123-45-6789.'))).toBe('identifier');
+    expect(checkOutput(req, note('Email a@example.com.'))).toBe('identifier');
+    expect(checkOutput(req, note('Return on 09/30/2026.'))).toBe('identifier'); // a date not in the input
+  });
+  it('allows a non-guarded pattern only when it is verbatim in the input', () => {
+    const r = NoteRequest.parse(visit({ segments: [{ id: 's2', speaker: 'patient', t0: 0, t1: 1, text: 'Started on 9/14 this year.' }] }));
+    expect(checkOutput(r, note('Started on 9/14.'))).toBeNull();
+    expect(checkOutput(r, note('Started on 9/15.'))).toBe('identifier');
+  });
+  it('refuses a prompt leak: the canary or any system-prompt sentence', () => {
+    expect(checkOutput(req, note(`ref ${prompt.canary}`), { secrets })).toBe('prompt_leak');
+    const sentence = prompt.system.split('\n')[2]!;
+    expect(checkOutput(req, note(sentence.toUpperCase()), { secrets })).toBe('prompt_leak');
+    expect(checkOutput(req, note(prompt.system.slice(0, 300)), { secrets })).toBe('prompt_leak');
+  });
+  it('refuses sections outside the template for LLM providers', () => {
+    const patientInstr = NoteRequest.parse(visit({ template: 'patient_instructions' }));
+    expect(checkOutput(patientInstr, note('Dry cough.', ['s2'], 'exam'), { enforceTemplate: true })).toBe('structure');
+    expect(checkOutput(patientInstr, note('Dry cough.', ['s2'], 'plan'), { enforceTemplate: true })).toBeNull();
+  });
+  it('never throws on odd input', () => {
+    for (const v of [null, undefined, 42, 'x', [], { sections: [null] }, { sections: [{ key: 'plan', statements: [{ text: 'x', evidence: [{}] }] }] }]) {
+      expect(() => checkOutput(req, v)).not.toThrow();
+      expect(checkOutput(req, v)).toBe('schema');
+    }
+  });
+});
+
+describe('output check over HTTP (502 output_rejected, code only)', () => {
+  it.each([
+    ['evidence', { sections: [{ key: 'plan', title: 'Plan', statements: [{ text: 'Rest.', evidence: ['nope'] }] }] }],
+    ['placeholder', { sections: [{ key: 'plan', title: 'Plan', statements: [{ text: 'Call [NAME_7].', evidence: ['s1'] }] }] }],
+    ['identifier', { sections: [{ key: 'plan', title: 'Plan', statements: [{ text: 'ZQXleak call 412-555-0147.', evidence: ['s1'] }] }] }],
+    ['schema', { sections: [{ key: 'plan', title: 'Plan', statements: [{ text: '', evidence: ['s1'] }] }] }],
+  ])('a provider note failing %s → 502', async (rule, bad) => {
+    const fake = { id: 'extractor' as const, generate: async () => ({ ok: true as const, note: bad as Note, attempts: 1 }) };
+    const { res, json, text } = await call(visit(), { deps: { providers: { extractor: fake } } });
+    expect(res.status).toBe(502);
+    expect(errorCode(json)).toBe('output_rejected');
+    expect(records(logs).find((r) => r.event === 'request')?.outputRule).toBe(rule);
+    expectNoContent([text, logs.text()], [...SENTINELS, '412-555-0147', 'ZQXleak']);
+  });
+  it('a provider that throws → 500 internal, nothing echoed', async () => {
+    const fake = {
+      id: 'extractor' as const,
+      generate: async () => {
+        throw new Error('ZQXalpha exploded');
+      },
+    };
+    const { res, json, text } = await call(visit(), { deps: { providers: { extractor: fake } } });
+    expect(res.status).toBe(500);
+    expect(errorCode(json)).toBe('internal');
+    expectNoContent([text, logs.text()], SENTINELS);
+  });
+});
