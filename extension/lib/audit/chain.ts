@@ -1,4 +1,5 @@
 import { AuditRecord, type AuditDetails } from './record.ts';
+import { sha256HexSync } from './sha256.ts';
 
 /**
  * The hash chain. Each record's `hash` is
@@ -37,8 +38,13 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return toHex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 }
 
+/** The record's chain hash (synchronous: see sha256.ts for why). */
+export function hashRecordSync(r: UnhashedRecord): string {
+  return sha256HexSync(enc.encode(DOMAIN + canonicalRecord(r)));
+}
+
 export function hashRecord(r: UnhashedRecord): Promise<string> {
-  return sha256Hex(DOMAIN + canonicalRecord(r));
+  return Promise.resolve(hashRecordSync(r));
 }
 
 export type BreakReason = 'modified' | 'deleted' | 'reordered' | 'inserted';
@@ -70,18 +76,6 @@ export interface ChainVerification {
   readonly headHash?: string;
 }
 
-/** Hashes many records with bounded concurrency (WebCrypto digest is async; batching keeps it fast). */
-async function hashAll(recs: (AuditRecord | null)[]): Promise<(string | null)[]> {
-  const out: (string | null)[] = new Array<string | null>(recs.length).fill(null);
-  const BATCH = 512;
-  for (let i = 0; i < recs.length; i += BATCH) {
-    const part = recs.slice(i, i + BATCH);
-    const hs = await Promise.all(part.map((r) => (r ? hashRecord(r) : Promise.resolve(null))));
-    for (let j = 0; j < hs.length; j++) out[i + j] = hs[j] ?? null;
-  }
-  return out;
-}
-
 /**
  * Verifies a list of records (in stored or exported order) and names the FIRST broken link.
  *
@@ -102,7 +96,8 @@ export async function verifyChain(items: readonly unknown[], anchor: ChainAnchor
     const r = AuditRecord.safeParse(it);
     return r.success ? r.data : null;
   });
-  const hashes = await hashAll(recs);
+  const hashes = recs.map((r) => (r ? hashRecordSync(r) : null));
+  await Promise.resolve();
   const seqCount = new Map<number, number>();
   for (const r of recs) if (r) seqCount.set(r.seq, (seqCount.get(r.seq) ?? 0) + 1);
 
@@ -134,10 +129,11 @@ export async function verifyChain(items: readonly unknown[], anchor: ChainAnchor
       }
       return brk(i, 'inserted');
     }
-    if (r.seq === e) return brk(i > 0 ? i - 1 : 0, 'modified');
-    // A record with an unexpected seq: more records than the signed header says means it was
-    // inserted; otherwise the expected one is either gone (deleted) or further on (reordered).
+    // More records than the signed header says: this one was inserted.
     if (anchor.count !== undefined && n > anchor.count) return brk(i, 'inserted');
+    // Right seq, wrong link: the previous record was edited and re-hashed.
+    if (r.seq === e) return brk(i > 0 ? i - 1 : 0, 'modified');
+    // Unexpected seq: the expected record is either gone (deleted) or further on (reordered).
     if (!seqCount.has(e)) return brk(i, 'deleted');
     return brk(i, 'reordered');
   }

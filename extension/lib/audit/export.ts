@@ -140,11 +140,11 @@ async function verifyUnsafe(text: string, opts: { expectKeyThumbprint?: string }
     lastSeq: h.firstSeq + h.count - 1,
   };
   if (!chain.ok && chain.firstBreak) {
-    return { ...base, ok: false, code: 'chain_broken', chain: 'broken', firstBreak: { ...chain.firstBreak, line: chain.firstBreak.index + 2 } };
+    return { ok: false, code: 'chain_broken', ...base, chain: 'broken', firstBreak: { ...chain.firstBreak, line: chain.firstBreak.index + 2 } };
   }
-  if (signature !== 'valid') return { ...base, ok: false, code: 'bad_signature', chain: 'valid' };
+  if (signature !== 'valid') return { ok: false, code: 'bad_signature', ...base, chain: 'valid' };
   if (thumb !== h.keyThumbprint || (opts.expectKeyThumbprint !== undefined && opts.expectKeyThumbprint !== thumb)) {
-    return { ...base, ok: false, code: 'unexpected_key', chain: 'valid' };
+    return { ok: false, code: 'unexpected_key', ...base, chain: 'valid' };
   }
-  return { ...base, ok: true, code: 'ok', chain: 'valid' };
+  return { ok: true, code: 'ok', ...base, chain: 'valid' };
 }
