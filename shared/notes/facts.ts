@@ -152,8 +152,9 @@ export function readSentences(segments: readonly NoteSegment[]): Sentence[] {
     if (role === 'clinician') {
       // The topic of the last question in this turn governs the answer that follows.
       const questions = sentences.filter((s) => s.endsWith('?'));
-      const lastQ = questions[questions.length - 1];
-      if (lastQ !== undefined) topic = questionTopic(lastQ);
+      // The last question with a recognisable topic governs the answer ("Do you have a home cuff? What did it read?").
+      const topics = questions.map(questionTopic).filter((t) => t !== 'none');
+      if (questions.length > 0) topic = topics[topics.length - 1] ?? 'none';
       else if (sentences.length > 0) topic = 'none';
     }
     for (const text of sentences) {
@@ -238,7 +239,7 @@ const VITAL_PATTERNS: readonly VitalPattern[] = [
 
 const VITAL_CONTEXT = /\b(blood pressure|pressure|b\.? ?p\.?|heart rate|pulse|temp|temperature|respirations|respiratory|oxygen|sats?|saturation|weigh|weight|pounds|scale|cuff|vitals|numbers)\b/i;
 
-function extractVitals(sentences: readonly Sentence[]): VitalReading[] {
+export function extractVitals(sentences: readonly Sentence[]): VitalReading[] {
   const found = new Map<VitalReading['kind'], VitalReading>();
   for (const s of sentences) {
     if (s.question) continue;
@@ -251,7 +252,7 @@ function extractVitals(sentences: readonly Sentence[]): VitalReading[] {
       while ((m = p.re.exec(text)) !== null && guard++ < 20) {
         if (m[0].length === 0) p.re.lastIndex++;
         // A bare "N over N" counts only as an answer about vitals.
-        if (p.kind === 'bp' && m[3] !== undefined && s.topic !== 'vitals' && !/pressure|b\.? ?p/i.test(text)) continue;
+        if (p.kind === 'bp' && m[3] !== undefined && s.topic !== 'vitals' && !/pressure|b\.? ?p\b|heart rate|pulse/i.test(text)) continue;
         const v = p.format(m);
         if (v === null) continue;
         const prev = found.get(p.kind);
@@ -294,7 +295,7 @@ const DOSE_RE =
 const FREQS: ReadonlyArray<[RegExp, (m: RegExpExecArray) => string]> = [
   [/^every (\d+)(?: (?:to|-) (\d+))? hours?(?: as needed| when (?:I|you|he|she) needs? it| prn)?/i, (m) => `every ${m[1]}${m[2] !== undefined ? ` to ${m[2]}` : ''} hours${/needed|need|prn/i.test(m[0]) ? ' as needed' : ''}`],
   [/^(?:once|1 time) (?:a|per|each) day|^once daily|^every day|^each day|^daily|^qd\b|^a day/i, () => 'once daily'],
-  [/^(?:twice|2 times) (?:a|per|each) day|^(?:twice|2 times) daily|^bid\b/i, () => 'twice daily'],
+  [/^(?:twice|2 times) (?:a|per|each) day|^(?:twice|2 times) daily|^bid\b|^morning and (?:night|evening)|^in the morning and (?:at night|evening)/i, () => 'twice daily'],
   [/^(?:3|three) times (?:a|per|each) day|^(?:3|three) times daily|^tid\b/i, () => 'three times daily'],
   [/^(?:4|four) times (?:a|per|each) day|^(?:4|four) times daily|^qid\b/i, () => 'four times daily'],
   [/^(?:every night(?: at bedtime)?|at bedtime|at night|nightly|before bed(?:time)?|qhs)\b/i, () => 'at bedtime'],
@@ -352,7 +353,7 @@ interface MedMention {
 
 const PLAN_VERB = /\b(start|starting|increase|increasing|decrease|decreasing|restart|switch|prescrib\w*|try|trial|change|add|begin|bump|instead of|up to|down to|taper)\b/i;
 
-const PATIENT_REQUEST = /\b(prescrib\w*|add|give me|can i (?:get|have)|could you|would you|want|wants|need|start|switch|try|plan item|put me on)\b/i;
+const PATIENT_REQUEST = /\b(prescrib\w*|add|give me|can i (?:get|have)|could you|would you|i want|start|switch|try|plan item|put me on)\b/i;
 
 function medMentions(s: Sentence, planMode: boolean): MedMention[] {
   const text = numbersToDigits(s.text);
@@ -394,7 +395,7 @@ function medMentions(s: Sentence, planMode: boolean): MedMention[] {
     const beforeClause = before.split(/[.;]|,\s*then\b|\bthen\b|\balso\b/i).pop() ?? '';
     const plan = s.role === 'clinician' && (planMode || PLAN_VERB.test(beforeClause) || /\bcontinue\b/i.test(beforeClause));
     // A patient asking for a drug ("could you prescribe X 80 mg") is a request, not a current medication.
-    if (s.role === 'patient' && PATIENT_REQUEST.test(beforeClause)) continue;
+    if (s.role === 'patient' && PATIENT_REQUEST.test(beforeClause.split(/,|\band\b/i).pop() ?? '')) continue;
     out.push({ name, dose: canonicalDose(value, unit), route, frequency, extra, sentence: s, plan });
   }
   return out;
@@ -570,10 +571,16 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
     precautions: [],
   };
 
+  // Sentences read as vital signs are not exam findings (but may still carry a plan).
   const vitalSentenceIds = new Set(
+    sentences.filter((s) => extractVitals([s]).length > 0 && !PLAN_CUE.test(s.text) && !PLAN_STMT.test(s.text)),
+  );
+  const turnTopic = new Map<number, Topic>();
+  for (const s of sentences) if (s.role === 'clinician' && s.question && s.topic !== 'none') turnTopic.set(s.turn, s.topic);
+  const preamble = new Set(
     sentences.filter((s) => {
-      const t = numbersToDigits(s.text);
-      return VITAL_CONTEXT.test(t) && /\d{2,3}/.test(t) && (t.match(/\d+/g) ?? []).length >= 2;
+      const t = turnTopic.get(s.turn);
+      return s.role === 'clinician' && !s.question && t !== undefined && t !== 'closing' && t !== 'hpi' && t !== 'cc' && !FOLLOW_CUE.test(s.text);
     }),
   );
   const al = extractAllergies(sentences);
@@ -656,6 +663,8 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
 
     // Clinician
     if (s.question) continue;
+    // Lead-in to a question about something else ("Let's go over your medicines. What are you on?").
+    if (preamble.has(s)) continue;
     const text = s.text;
     // Vitals read aloud are already captured as readings.
     if (vitalSentenceIds.has(s)) continue;
