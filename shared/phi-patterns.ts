@@ -336,26 +336,36 @@ export function detectPatternIdentifiers(text: string): PatternSpan[] {
 /** All candidates before overlap resolution (the minimizer merges them with its own layers). */
 export function patternCandidates(text: string): PatternCandidate[] {
   const out: PatternCandidate[] = [];
+  // Cheap gates: most transcript turns hold no digit, '@' or '.', and the regexes below are
+  // the expensive part of a 60-minute visit.
+  const hasDigit = /\d/.test(text);
+  const hasAt = text.includes('@');
+  const hasDotWord = /\bdot\b/i.test(text);
+  const hasDomainDot = /[A-Za-z0-9]\.[A-Za-z]/.test(text) || /www|https?:/i.test(text);
 
-  pushAll(out, EMAIL_RE, text, 'EMAIL', 90);
-  pushAll(out, SPOKEN_EMAIL_RE, text, 'EMAIL', 88);
+  if (hasAt) pushAll(out, EMAIL_RE, text, 'EMAIL', 90);
+  if (hasDotWord) pushAll(out, SPOKEN_EMAIL_RE, text, 'EMAIL', 88);
+  if (hasDomainDot) {
 
-  URL_SCHEME_RE.lastIndex = 0;
-  for (let m = URL_SCHEME_RE.exec(text), g = 0; m !== null && g < 100_000; m = URL_SCHEME_RE.exec(text), g++) {
-    const end = trimUrlEnd(text, m.index, m.index + m[0].length);
-    if (end > m.index) out.push({ start: m.index, end, type: 'URL', prio: 85 });
+    URL_SCHEME_RE.lastIndex = 0;
+    for (let m = URL_SCHEME_RE.exec(text), g = 0; m !== null && g < 100_000; m = URL_SCHEME_RE.exec(text), g++) {
+      const end = trimUrlEnd(text, m.index, m.index + m[0].length);
+      if (end > m.index) out.push({ start: m.index, end, type: 'URL', prio: 85 });
+    }
+    URL_BARE_RE.lastIndex = 0;
+    for (let m = URL_BARE_RE.exec(text), g = 0; m !== null && g < 100_000; m = URL_BARE_RE.exec(text), g++) {
+      // Part of an email ("x@example.com"): the email rule owns it.
+      if (m.index > 0 && text[m.index - 1] === '@') continue;
+      const end = trimUrlEnd(text, m.index, m.index + m[0].length);
+      if (end > m.index) out.push({ start: m.index, end, type: 'URL', prio: 80 });
+    }
   }
-  URL_BARE_RE.lastIndex = 0;
-  for (let m = URL_BARE_RE.exec(text), g = 0; m !== null && g < 100_000; m = URL_BARE_RE.exec(text), g++) {
-    // Part of an email ("x@example.com"): the email rule owns it.
-    if (m.index > 0 && text[m.index - 1] === '@') continue;
-    const end = trimUrlEnd(text, m.index, m.index + m[0].length);
-    if (end > m.index) out.push({ start: m.index, end, type: 'URL', prio: 80 });
-  }
-  pushAll(out, SPOKEN_URL_RE, text, 'URL', 78);
+  if (hasDotWord) pushAll(out, SPOKEN_URL_RE, text, 'URL', 78);
+  // Everything below needs a digit.
+  if (!hasDigit) return out;
 
   pushAll(out, IPV4_RE, text, (m) => (isValidIPv4(m[0]) ? 'IP' : null), 85);
-  pushAll(out, IPV6_RE, text, (m) => (m[0].split(':').length >= 3 && /[0-9a-f]/i.test(m[0]) && /\d/.test(m[0]) ? 'IP' : null), 84);
+  if (text.includes(':')) pushAll(out, IPV6_RE, text, (m) => (m[0].split(':').length >= 3 && /[0-9a-f]/i.test(m[0]) && /\d/.test(m[0]) ? 'IP' : null), 84);
 
   pushAll(out, SSN_RE, text, (m) => classifyByContext(text, m.index, 'SSN', ['SSN', 'MRN', 'HEALTH_PLAN', 'ACCOUNT', 'LICENSE', 'DEVICE']), 75);
 

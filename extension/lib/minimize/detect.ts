@@ -12,6 +12,7 @@ import {
   US_STATE_NAMES,
   WEEKDAYS,
   isCommonWord,
+  isFunctionWord,
 } from './lexicon/index.ts';
 import { DAY_NUM, DAY_WORD, DIGIT_WORD_ALT, YEAR_NUM, YEAR_WORDS, parseDay, parseSmallNumber } from './numbers.ts';
 
@@ -62,10 +63,12 @@ export interface VisitTerms {
   extraWords: Array<{ words: string[]; type: PhiType }>;
   /** Name and city tokens found anywhere in the visit (lower-cased) → type. */
   seen: Map<string, PhiType>;
+  /** Words written in lower case somewhere in the visit: a capitalised one at a sentence start is a word. */
+  lowerSeen: Set<string>;
 }
 
 export function emptyTerms(): VisitTerms {
-  return { bannerNameTokens: [], ids: [], extraWords: [], seen: new Map() };
+  return { bannerNameTokens: [], ids: [], extraWords: [], seen: new Map(), lowerSeen: new Set() };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -102,7 +105,10 @@ function findMonth(s: string): string | undefined {
   return FIND_MONTH_RE.exec(s)?.[0];
 }
 
+const DATE_GATE_RE = new RegExp(`\\d|(?:${MONTH_ALT})(?![\\w])`, 'i');
+
 function dates(text: string, out: Candidate[], strict: boolean): void {
+  if (!DATE_GATE_RE.test(text)) return;
   const add = (start: number, end: number) => out.push({ start, end, type: 'DATE', prio: 72, source: 'date' });
   for (const re of [DATE_MDY_RE, DATE_DMY_RE]) {
     re.lastIndex = 0;
@@ -169,6 +175,7 @@ const AGE_PERSON_BEFORE =
   /(?:\b(?:[Ii]['’]m|[Ii]\s+am|[Hh]e['’]s|[Ss]he['’]s|[Hh]e\s+is|[Ss]he\s+is|[Ww]ho\s+is|[Ww]ho['’]s|[Tt]urned|[Tt]urns|[Tt]urning|[Aa]ged|[Aa]ge|[Aa]ges|[Jj]ust\s+turned|[Ll]ived\s+to|[Ll]ive\s+to|[Mm]ade\s+it\s+to|[Rr]eached|[Ii]['’]ll\s+be|[Hh]e['’]ll\s+be|[Ss]he['’]ll\s+be|[Ww]ill\s+be|[Tt]urn)|\b(?:mother|father|mom|dad|grandmother|grandfather|grandma|grandpa|aunt|uncle|wife|husband|sister|brother|patient|she|he|neighbor|friend)\s+(?:is|was|will\s+be)|\p{Lu}\p{Ll}+\s+(?:is|was|will\s+be))\s+$/u;
 
 function ages(text: string, out: Candidate[]): void {
+  if (!/\d|ninety|hundred|undefined/i.test(text)) return;
   const consider = (start: number, raw: string, strong: boolean) => {
     const unreadable = /^undefined|^NaN/i.test(raw);
     const v = unreadable ? undefined : parseSmallNumber(raw);
@@ -199,30 +206,52 @@ function ages(text: string, out: Candidate[]): void {
 // ---------------------------------------------------------------------------------------------
 // Ids read character by character
 
-const SPOKEN_CHAR = `(?:\\d|${anyCase(DIGIT_WORD_ALT)}|[A-Z](?![a-z']))`;
-const SPOKEN_RUN_RE = new RegExp(`(?<![\\w-])${SPOKEN_CHAR}(?:(?:[\\s,.-]|\\s+dash\\s+)+${SPOKEN_CHAR}){4,}(?![\\w-])`, 'g');
+const DIGIT_WORDS = new Set(DIGIT_WORD_ALT.split('|'));
+const ALNUM_TOKEN_RE = /[A-Za-z0-9]+/g;
+const SPOKEN_GAP_RE = /^(?:[\s,.]*-?[\s,.]*|\s+dash\s+)$/i;
 
-const DIGIT_WORD_EXACT_RE = new RegExp(`^(?:${DIGIT_WORD_ALT})$`, 'i');
-
+/**
+ * Ids read character by character: "4 1 2, 8 3 7, 1 2 3 4", "K E 7 T 3 9", "nine one six four ...".
+ * A linear scan over alphanumeric tokens (a single regex with these alternatives was the slowest
+ * part of a 60-minute visit).
+ */
 function spokenIds(text: string, out: Candidate[]): void {
-  const norm = text;
-  SPOKEN_RUN_RE.lastIndex = 0;
-  for (let m = SPOKEN_RUN_RE.exec(norm), g = 0; m !== null && g < 50_000; m = SPOKEN_RUN_RE.exec(norm), g++) {
-    const raw = text.slice(m.index, m.index + m[0].length);
-    const toks = raw.split(/(?:[\s,.-]|dash)+/i).filter((t) => t.length > 0);
-    let digits = 0;
-    let letters = 0;
-    for (const t of toks) {
-      if (/^\d$/.test(t) || DIGIT_WORD_EXACT_RE.test(t)) digits++;
-      else if (/^[A-Za-z]$/.test(t)) letters++;
+  let runStart = -1;
+  let runEnd = -1;
+  let digits = 0;
+  let letters = 0;
+  const flush = () => {
+    if (runStart >= 0 && digits >= 4 && digits + letters >= 5 && (letters > 0 || digits >= 7)) {
+      const raw = text.slice(runStart, runEnd);
+      const type =
+        digits === 10 && letters === 0
+          ? classifyByContext(text, runStart, 'PHONE', ['PHONE', 'FAX', 'MRN', 'ACCOUNT', 'HEALTH_PLAN', 'LICENSE', 'DEVICE', 'SSN'])
+          : digits === 9 && letters === 0
+            ? classifyByContext(text, runStart, 'SSN', ['SSN', 'MRN', 'ACCOUNT', 'HEALTH_PLAN', 'LICENSE', 'DEVICE'])
+            : idType(text, runStart, raw);
+      out.push({ start: runStart, end: runEnd, type, prio: 55, source: 'spoken' });
     }
-    // "one, two, three" counting and "I, a" letters are not ids: need enough digits.
-    if (digits < 4 || digits + letters < 5) continue;
-    if (letters === 0 && digits < 7) continue;
-    // Lower-case single letters are words ("a"), only upper-case ones are spelled characters.
-    const type = digits === 10 && letters === 0 ? classifyByContext(text, m.index, 'PHONE', ['PHONE', 'FAX', 'MRN', 'ACCOUNT', 'HEALTH_PLAN', 'LICENSE', 'DEVICE', 'SSN']) : digits === 9 && letters === 0 ? classifyByContext(text, m.index, 'SSN', ['SSN', 'MRN', 'ACCOUNT', 'HEALTH_PLAN', 'LICENSE', 'DEVICE']) : idType(text, m.index, raw);
-    out.push({ start: m.index, end: m.index + m[0].length, type, prio: 55, source: 'spoken' });
+    runStart = -1;
+    digits = 0;
+    letters = 0;
+  };
+  ALNUM_TOKEN_RE.lastIndex = 0;
+  for (let m = ALNUM_TOKEN_RE.exec(text), g = 0; m !== null && g < 500_000; m = ALNUM_TOKEN_RE.exec(text), g++) {
+    const t = m[0];
+    const isDigit = (t.length === 1 && t >= '0' && t <= '9') || (t.length <= 5 && DIGIT_WORDS.has(t.toLowerCase()));
+    // Only upper-case single letters are spelled characters ("a" and "I" are words).
+    const isLetter = t.length === 1 && t >= 'A' && t <= 'Z' && t !== 'I' && t !== 'A';
+    if (!isDigit && !isLetter) {
+      flush();
+      continue;
+    }
+    if (runStart >= 0 && !SPOKEN_GAP_RE.test(text.slice(runEnd, m.index))) flush();
+    if (runStart < 0) runStart = m.index;
+    runEnd = m.index + t.length;
+    if (isDigit) digits++;
+    else letters++;
   }
+  flush();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,7 +426,8 @@ function contextNames(text: string, out: Candidate[]): void {
     const raw = m[1] ?? '';
     const seq = trimNameSeq(raw, true);
     if (!seq) continue;
-    if (seq.split(/\s+/).length === 1 && isCommonWord(seq.toLowerCase())) continue;
+    // "Heather, I'm his daughter": a strong context, even for a name that is also a word.
+    if (seq.split(/\s+/).length === 1 && NOT_A_NAME.has(seq.toLowerCase())) continue;
     pushName(out, text, m.index, seq, 'name', 56);
   }
 }
@@ -419,7 +449,13 @@ function sentenceInitial(text: string, i: number): boolean {
   return c === '!' || c === '?' || c === ':' || c === ';' || c === '…';
 }
 
-function properNouns(text: string, out: Candidate[], strict: boolean): void {
+/** Sentence-initial words with these endings are ordinary words ("Irregularly", "Inflammation"). */
+function looksLikeWordForm(lower: string): boolean {
+  if (FIRST_NAMES.has(lower)) return false;
+  return /(?:tion|sion|ment|ness|itis|osis|emia|ectomy|ology|ologist|ular|ically|ously|ively|fully|ility)$/.test(lower) || (lower.length >= 8 && /ly$/.test(lower));
+}
+
+function properNouns(text: string, out: Candidate[], strict: boolean, lowerSeen: ReadonlySet<string>): void {
   CAP_WORD_RE.lastIndex = 0;
   let runStart = -1;
   let runEnd = -1;
@@ -445,13 +481,15 @@ function properNouns(text: string, out: Candidate[], strict: boolean): void {
       const after = text.slice(end, end + 30);
       const eponym = (POSSESSIVE_RE.test(w) || /^\s/.test(after)) && EPONYM_AFTER_RE.test(text.slice(start + bare.length, start + bare.length + 30));
       if (!eponym) {
-        if (!sentenceInitial(text, start)) isName = true;
-        else if (!isCommonWord(lower)) isName = true;
+        const initial = sentenceInitial(text, start);
+        if (!initial) isName = !isFunctionWord(lower) || FIRST_NAMES.has(lower);
+        else if (!isCommonWord(lower) && !lowerSeen.has(lower) && !lowerSeen.has(`~${lower.replace(/(?:ly|s|es|ed|ing)$/, '')}`) && !looksLikeWordForm(lower)) isName = true;
         else if (strict && FIRST_NAMES.has(lower)) isName = true;
         else {
           // Sentence-initial common word followed directly by an uncommon capitalised word: "Will Novak".
           const nxt = /^\s+(\p{Lu}\p{Ll}+)/u.exec(after);
-          if (nxt && FIRST_NAMES.has(lower) && !isCommonWord((nxt[1] ?? '').toLowerCase()) && !isAllowedCapWord(nxt[1] ?? '')) isName = true;
+          const nxtWord = nxt?.[1] ?? '';
+          if (nxt && (FIRST_NAMES.has(lower) || !isFunctionWord(lower)) && !isCommonWord(nxtWord.toLowerCase()) && !isAllowedCapWord(nxtWord)) isName = true;
         }
       }
     }
@@ -479,7 +517,17 @@ function properNouns(text: string, out: Candidate[], strict: boolean): void {
 const WORD_RE = /[\p{L}][\p{L}'’-]*/gu;
 
 /** Simple phonetic key (consonant skeleton with common ASR confusions folded). */
+const PHONETIC_CACHE = new Map<string, string>();
 export function phoneticKey(word: string): string {
+  const cached = PHONETIC_CACHE.get(word);
+  if (cached !== undefined) return cached;
+  const key = computePhoneticKey(word);
+  if (PHONETIC_CACHE.size > 50_000) PHONETIC_CACHE.clear();
+  PHONETIC_CACHE.set(word, key);
+  return key;
+}
+
+function computePhoneticKey(word: string): string {
   let s = word.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z]/g, '');
   if (s.length === 0) return '';
   s = s
@@ -528,11 +576,23 @@ export function editDistance(a: string, b: string, max = 3): number {
 }
 
 /** Is `word` (as written in the transcript) the banner name token `target`, allowing ASR misspellings? */
+const FUZZY_CACHE = new Map<string, boolean>();
 export function fuzzyNameMatch(word: string, target: string): boolean {
+  if (word.length === target.length && word.toLowerCase() === target.toLowerCase()) return true;
+  if (target.length < 4 || word.length < 3 || Math.abs(word.length - target.length) > 2) return false;
+  const k = `${word}\u0000${target}`;
+  const hit = FUZZY_CACHE.get(k);
+  if (hit !== undefined) return hit;
+  const r = fuzzyUncached(word, target);
+  if (FUZZY_CACHE.size > 100_000) FUZZY_CACHE.clear();
+  FUZZY_CACHE.set(k, r);
+  return r;
+}
+
+function fuzzyUncached(word: string, target: string): boolean {
   const a = word.toLowerCase();
   const b = target.toLowerCase();
   if (a === b) return true;
-  if (b.length < 4 || a.length < 3) return false;
   const capitalised = /^\p{Lu}/u.test(word);
   // A lower-case ordinary word ("sandbag") is not a misspelt name.
   if (!capitalised && isCommonWord(a)) return false;
@@ -626,6 +686,13 @@ function visitTerms(text: string, out: Candidate[], terms: VisitTerms): void {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Candidates from names and cities seen elsewhere in the visit (the second, visit-level pass). */
+export function seenCandidates(text: string, seen: Map<string, PhiType>): Candidate[] {
+  const out: Candidate[] = [];
+  if (seen.size > 0) visitTerms(text, out, { ...emptyTerms(), seen });
+  return out;
+}
+
 /** All candidates for one turn (before overlap resolution). */
 export function detectCandidates(text: string, terms: VisitTerms, strictness: Strictness = 'standard'): Candidate[] {
   const strict = strictness === 'strict';
@@ -635,7 +702,7 @@ export function detectCandidates(text: string, terms: VisitTerms, strictness: St
   spokenIds(text, out);
   addresses(text, out);
   contextNames(text, out);
-  properNouns(text, out, strict);
+  properNouns(text, out, strict, terms.lowerSeen);
   visitTerms(text, out, terms);
   if (strict) {
     // Strict: any standalone 5-digit number is treated as a ZIP; any 3-digit number 90..130 next to

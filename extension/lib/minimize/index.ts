@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { PhiType, detectPatternIdentifiers } from '../../../shared/phi-patterns.ts';
+import { PhiType, detectPatternIdentifiers, resolveOverlaps } from '../../../shared/phi-patterns.ts';
 import { PlaceholderMap, formatPlaceholder, scanPlaceholders, type PlaceholderEntry } from '../../../shared/placeholder.ts';
-import { detectTurn, emptyTerms, fuzzyNameMatch, type DetectedSpan, type Strictness, type VisitTerms } from './detect.ts';
+import { detectCandidates, emptyTerms, fuzzyNameMatch, seenCandidates, type DetectedSpan, type Strictness, type VisitTerms } from './detect.ts';
 import { MONTH_ALT, MONTHS } from './lexicon/index.ts';
 import { DAY_NUM, DAY_WORD, YEAR_NUM, YEAR_WORDS, digitsOf, parseDay, parseSmallNumber, parseYear } from './numbers.ts';
 
@@ -194,7 +194,20 @@ interface RawSpan extends DetectedSpan {
 
 /** Detect with a visit-level second pass: names/cities found in any turn are masked in all turns. */
 function detectVisit(texts: string[], terms: VisitTerms, strictness: Strictness): RawSpan[] {
-  const first = texts.map((t) => detectTurn(t, terms, strictness));
+  // Words the visit writes in lower case somewhere ("irregular", "temp") are words, not names.
+  const lowerSeen = new Set<string>();
+  for (const t of texts) {
+    // Not inside emails, URLs or handles ("yasmin.schreiber@...").
+    const re = /(?<![\p{L}\d.@/_-])(\p{Ll}[\p{Ll}'’-]+)(?![\p{L}\d@/_]|\.[\p{L}\d])/gu;
+    for (let m = re.exec(t), g = 0; m !== null && g < 200_000; m = re.exec(t), g++) lowerSeen.add(m[1] ?? '');
+  }
+  for (const w of [...lowerSeen]) {
+    const stem = w.replace(/(?:ly|s|es|ed|ing)$/, '');
+    if (stem.length >= 4 && stem !== w) lowerSeen.add(`~${stem}`);
+  }
+  terms.lowerSeen = lowerSeen;
+  const cands = texts.map((t) => detectCandidates(t, terms, strictness));
+  const first = cands.map((c) => resolveOverlaps(c));
   const seen = new Map<string, PhiType>();
   first.forEach((spans, ti) => {
     for (const s of spans) {
@@ -202,7 +215,14 @@ function detectVisit(texts: string[], terms: VisitTerms, strictness: Strictness)
       for (const tok of nameTokens((texts[ti] ?? '').slice(s.start, s.end))) if (tok.length >= 2) seen.set(tok, s.type);
     }
   });
-  const second = seen.size > 0 ? texts.map((t) => detectTurn(t, { ...terms, seen }, strictness)) : first;
+  // Second pass: only the visit-level layer runs again, merged with the first pass's candidates.
+  const second =
+    seen.size > 0
+      ? texts.map((t, ti) => {
+          const extra = seenCandidates(t, seen);
+          return extra.length > 0 ? resolveOverlaps([...(cands[ti] ?? []), ...extra]) : (first[ti] ?? []);
+        })
+      : first;
   const out: RawSpan[] = [];
   let order = 0;
   second.forEach((spans, ti) => {

@@ -19,7 +19,7 @@ export const DAY_NUM = '(?:[0-3]?\\d(?:st|nd|rd|th)?)';
 /** Spoken two-digit number: "fifty", "fifty-two", "oh five", "twelve". */
 const TWO_DIGIT_WORDS = `(?:(?:${TENS_WORDS})(?:[- ](?:${UNIT_WORDS}))?|${TEEN_WORDS}|oh[- ](?:${UNIT_WORDS}))`;
 /** Spoken year: "nineteen fifty-two", "nineteen oh five", "two thousand and three", "twenty twenty-five". */
-export const YEAR_WORDS = `(?:(?:eighteen|nineteen|twenty)[- ](?:hundred|${TWO_DIGIT_WORDS})|two thousand(?:(?:,? and)? (?:${TWO_DIGIT_WORDS}|${UNIT_WORDS}))?)`;
+export const YEAR_WORDS = `(?:(?:eighteen|nineteen|twenty)[- ](?:hundred|${TWO_DIGIT_WORDS})|two thousand(?:(?:,? and)? (?:${TWO_DIGIT_WORDS}|${UNIT_WORDS}|zero|oh))?)`;
 /** Year as digits: 1982, '82, 82 (two digits only after a day, see the date rule). */
 export const YEAR_NUM = "(?:(?:1[89]|20)\\d{2}|'\\d{2})";
 
@@ -76,7 +76,7 @@ export function parseYear(raw: string): number | undefined {
   if (/^\d{2}$/.test(s)) return undefined;
   const m = /^two thousand(?:,? and)?(?:\s+(.+))?$/.exec(s);
   if (m) {
-    if (!m[1]) return 2000;
+    if (!m[1] || /^(?:zero|oh)$/.test(m[1])) return 2000;
     const rest = parseSmallNumber(m[1]);
     return rest === undefined ? undefined : 2000 + rest;
   }

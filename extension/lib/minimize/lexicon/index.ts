@@ -35,6 +35,12 @@ const DISCOURSE = toSet(
 );
 export const FIRST_NAMES: ReadonlySet<string> = toSet(FIRST_NAMES_RAW);
 
+/** The most frequent words (articles, pronouns, auxiliaries): capitalised mid-sentence they are still words. */
+export function isFunctionWord(lower: string): boolean {
+  const rank = COMMON_RANK.get(lower);
+  return DISCOURSE.has(lower) || (rank !== undefined && rank < 1000 && !FIRST_NAMES.has(lower)) || (rank !== undefined && rank < 300);
+}
+
 /** A lower-cased word that is an ordinary English word (and not only a first name). */
 export function isCommonWord(lower: string): boolean {
   if (NAME_WORDS.has(lower) || DISCOURSE.has(lower)) return true;
