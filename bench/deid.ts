@@ -9,6 +9,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { cpus, loadavg } from 'node:os';
 import { minimizeVisit, type MinimizeResult, type MinimizeTurn } from '../extension/lib/minimize/index.ts';
 import { parseVisitLine, toTurns, type EvalVisit } from '../extension/lib/minimize/evalset.ts';
 
@@ -158,15 +159,33 @@ function speed(visits: EvalVisit[]) {
   const chars = turns.reduce((a, t) => a + t.text.length, 0);
   minimizeVisit(turns); // warm-up (JIT, regex compilation)
   const times: number[] = [];
-  for (let i = 0; i < 25; i++) {
+  const cpu: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     minimizeVisit(turns);
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
   times.sort((a, b) => a - b);
-  const p = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
-  const mean = times.reduce((a, b) => a + b, 0) / times.length;
-  return { transcript_words: words, transcript_chars: chars, turns: turns.length, runs: times.length, p50_ms: round(p(0.5), 2), p95_ms: round(p(0.95), 2), chars_per_s: Math.round(chars / (mean / 1000)) };
+  cpu.sort((a, b) => a - b);
+  const p = (xs: number[], q: number) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? 0;
+  const median = p(times, 0.5);
+  return {
+    transcript_words: words,
+    transcript_chars: chars,
+    turns: turns.length,
+    runs: times.length,
+    p50_ms: round(median, 2),
+    p95_ms: round(p(times, 0.95), 2),
+    // CPU time of this process per run: less sensitive to other jobs sharing the cores.
+    cpu_p50_ms: round(p(cpu, 0.5), 2),
+    cpu_p95_ms: round(p(cpu, 0.95), 2),
+    chars_per_s: Math.round(chars / (median / 1000)),
+    load_avg_1m: round(loadavg()[0] ?? 0, 2),
+    cores: cpus().length,
+  };
 }
 
 const args = process.argv.slice(2);

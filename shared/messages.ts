@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Source } from './transcript.ts';
+import { Source, TranscriptSegment } from './transcript.ts';
 
 /**
  * The one message protocol between the extension's contexts (background, offscreen, side panel,
@@ -42,6 +42,9 @@ export const Command = z.discriminatedUnion('cmd', [
   cmd('offscreen', 'capture.stop', {}),
   cmd('offscreen', 'capture.status', {}),
   cmd('offscreen', 'capture.summary', {}),
+  // panel/demo → offscreen: the visit's transcript (final segments, time order) and ASR status
+  cmd('offscreen', 'asr.transcript', {}),
+  cmd('offscreen', 'asr.status', {}),
 ]);
 export type Command = z.infer<typeof Command>;
 export type CommandName = Command['cmd'];
@@ -82,6 +85,8 @@ export const SourceStats = z
     envelope: z.array(z.number().nonnegative()),
     ended: ErrorCode.nullable(),
     latencyMs: z.object({ p50: z.number(), p95: z.number(), max: z.number() }).strict(),
+    /** peak level of the tab audio played back to the clinician (null: not played back) */
+    playbackPeak: z.number().nonnegative().nullable(),
   })
   .strict();
 export type SourceStats = z.infer<typeof SourceStats>;
@@ -107,9 +112,46 @@ export const CaptureSummary = z
   .strict();
 export type CaptureSummary = z.infer<typeof CaptureSummary>;
 
+/** On-device ASR (extension/lib/asr): model, backend and load state, shown in the side panel. */
+export const AsrModelId = z.enum(['whisper-base', 'whisper-tiny']);
+export type AsrModelId = z.infer<typeof AsrModelId>;
+export const AsrBackend = z.enum(['webgpu', 'wasm']);
+export type AsrBackend = z.infer<typeof AsrBackend>;
+/** ASR load/run failures: a closed list; `file` names the model file at fault when known. */
+export const AsrErrorCode = z.enum([
+  'model_file_missing',
+  'model_file_corrupt',
+  'model_file_wrong_format',
+  'model_load_failed',
+  'runtime_load_failed',
+  'decode_failed',
+  'worker_failed',
+]);
+export type AsrErrorCode = z.infer<typeof AsrErrorCode>;
+/** a model file as named in models.manifest.json, e.g. "whisper-base/onnx/encoder_model_quantized.onnx" */
+export const AsrModelFile = z.string().regex(/^[a-z0-9-]{1,40}\/[A-Za-z0-9_./-]{1,120}$/);
+export const AsrStatus = z
+  .object({
+    phase: z.enum(['idle', 'loading', 'ready', 'error']),
+    model: AsrModelId,
+    backend: AsrBackend.nullable(),
+    crossOriginIsolated: z.boolean(),
+    threads: z.number().int().nonnegative(),
+    vad: z.enum(['silero-v5', 'energy']).nullable(),
+    /** 0..1 over all model files (size-weighted) */
+    progress: z.number().min(0).max(1),
+    loadMs: z.number().nonnegative().nullable(),
+    error: z.object({ code: AsrErrorCode, file: AsrModelFile.nullable() }).strict().nullable(),
+  })
+  .strict();
+export type AsrStatus = z.infer<typeof AsrStatus>;
+
 /** Events broadcast by the offscreen document to the extension's pages. */
 export const Event = z.discriminatedUnion('evt', [
   z.object({ target: z.literal('panel'), evt: z.literal('capture.status'), status: CaptureStatus }).strict(),
+  z.object({ target: z.literal('panel'), evt: z.literal('asr.status'), status: AsrStatus }).strict(),
+  /** a partial (final: false) or final segment; a final replaces earlier versions with the same id */
+  z.object({ target: z.literal('panel'), evt: z.literal('transcript.segment'), segment: TranscriptSegment }).strict(),
 ]);
 export type Event = z.infer<typeof Event>;
 

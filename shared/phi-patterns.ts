@@ -50,6 +50,8 @@ export const MAX_PATTERN_TEXT = 2_000_000;
 interface ContextRule {
   type: PhiType;
   re: RegExp;
+  /** Generic words ("number") decide only when no specific keyword is near. */
+  weak?: boolean;
 }
 
 /** Ordered: the first keyword class found nearest before the id wins (see classifyByContext). */
@@ -71,7 +73,8 @@ const CONTEXT_RULES: readonly ContextRule[] = [
     type: 'DEVICE',
     re: /\b(?:serial|device|pump|pacemaker|monitor|implant|defibrillator|stimulator|hearing\s+aid|cgm|s\s?n)\b/gi,
   },
-  { type: 'PHONE', re: /\b(?:phone|call|cell|mobile|number|reach|text|pager|extension|line)\b/gi },
+  { type: 'PHONE', re: /\b(?:phone|call|cell|mobile|reach|text|pager|extension)\b/gi },
+  { type: 'PHONE', re: /\b(?:number|line)\b/gi, weak: true },
   { type: 'IP', re: /\bip(?:\s+address)?\b/gi },
 ];
 
@@ -80,17 +83,20 @@ export function classifyByContext(text: string, start: number, fallback: PhiType
   const from = Math.max(0, start - window);
   const before = text.slice(from, start);
   let best: { type: PhiType; at: number } | undefined;
+  let weak: { type: PhiType; at: number } | undefined;
   for (const rule of CONTEXT_RULES) {
     if (allowed && !allowed.includes(rule.type)) continue;
     rule.re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = rule.re.exec(before)) !== null) {
       const at = m.index + m[0].length;
-      if (!best || at > best.at) best = { type: rule.type, at };
+      if (rule.weak) {
+        if (!weak || at > weak.at) weak = { type: rule.type, at };
+      } else if (!best || at > best.at) best = { type: rule.type, at };
       if (m[0].length === 0) rule.re.lastIndex++;
     }
   }
-  return best ? best.type : fallback;
+  return best ? best.type : weak ? weak.type : fallback;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,7 +219,7 @@ const PREFIXED_ID_RE = /\b(MRN?|SN|S\/N|AC|ACCT|ID|PT)[-#:]?(\d{5,})\b/g;
  * ("COVID-19", "A1c", "B12", "T4") does not match; the whole token must hold at least 4 digits
  * (or 3 digits and 3 letters) — see looksLikeId.
  */
-const ID_TOKEN_RE = /(?<![\w-])[A-Za-z0-9]{1,17}(?:[-][A-Za-z0-9]{1,12}){0,4}(?![\w-])/g;
+const ID_TOKEN_RE = /(?<![\w-])(?=[A-Za-z-]{0,40}\d)[A-Za-z0-9]{1,17}(?:[-][A-Za-z0-9]{1,12}){0,4}(?![\w-])/g;
 /** Space-separated digit groups read as an id: "645 007 150", "1065 0329 98". */
 const SPACED_DIGITS_RE = /(?<![\w.,-])\d{2,4}(?: \d{2,4}){2,4}(?![\w-]|[.,]\d)/g;
 /** Plates with a space: "UUT 1650", "ZHA 9361". */

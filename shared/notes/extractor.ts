@@ -31,7 +31,7 @@ function allergyFacts(f: VisitFacts): Fact[] {
 }
 
 function rosFacts(f: VisitFacts): Fact[] {
-  return [...list('Reports', f.positives), ...list('Denies', f.negatives)];
+  return [...list('Endorses', f.positives), ...list('Denies', f.negatives)];
 }
 
 function ccFact(f: VisitFacts, label: string): Fact[] {

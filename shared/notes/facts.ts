@@ -7,8 +7,10 @@ import type { NoteSegment } from '../api.ts';
 import { ADMIN_WORDS, ALLERGENS, DRUGS, SYMPTOMS } from './lexicon.ts';
 import {
   capitalize,
+  declutter,
   endWithPeriod,
   numbersToDigits,
+  secondToThird,
   splitSentences,
   stripLeadIn,
   toThirdPerson,
@@ -93,7 +95,7 @@ const STOP = new Set([
 // Sentences, roles and topics
 
 const Q_TOPICS: ReadonlyArray<[Topic, RegExp]> = [
-  ['allergy', /allerg/i],
+  ['allergy', /\b(allergic to|(?:any|drug|medication|known|food|no|your) (?:\w+ )?allergies|allergies to)\b/i],
   ['admin', ADMIN_WORDS],
   ['meds', /\b(medication|medicine|meds|what are you (on|taking)|still taking|your list|pills|prescription|taking anything)\b/i],
   ['vitals', /\b(blood pressure|home cuff|cuff|vitals|your numbers|weigh|scale|pulse|temperature|oxygen)\b/i],
@@ -148,7 +150,7 @@ export function readSentences(segments: readonly NoteSegment[]): Sentence[] {
     if (seg.speaker !== prevSpeaker) turn++;
     prevSpeaker = seg.speaker;
     const role = roles.get(seg.speaker) ?? 'patient';
-    const sentences = splitSentences(seg.text);
+    const sentences = splitSentences(declutter(seg.text)).filter((t) => /[A-Za-z0-9\]]/.test(t));
     if (role === 'clinician') {
       // The topic of the last question in this turn governs the answer that follows.
       const questions = sentences.filter((s) => s.endsWith('?'));
@@ -493,37 +495,31 @@ const EXAM_CUE = /^(?:okay,?\s*|alright,?\s*|so,?\s*)*(?:on (?:physical )?exam(?
 const EXAM_WORDS = /\b(lungs?|heart|abdomen|abdominal|tender(?:ness)?|murmur|auscultation|range of motion|swelling|edema|reflexes|strength|pupils|throat|tonsils|ears?|tympanic|rash|lesion|neck|thyroid|lymph|palpation|wheez\w*|crackles|rales|gait|sensation|pulses|skin|eyes?|mucosa|effusion|straight leg raise|clear|regular rate)\b/i;
 const RESULT_CUE = /\b(your (?:tsh|a1c|hemoglobin|cholesterol|ldl|labs?|blood work|x-?ray|ct|cat scan|mri|ekg|ecg|echo(?:cardiogram)?|ultrasound|results?|urine|culture|test|swab|biopsy|potassium|sodium|creatinine|kidney function|glucose|sugar)|came back|showed|shows|revealed|demonstrated?s?|lab work|results? (?:was|were|showed))\b/i;
 const DX_CUES: readonly RegExp[] = [
-  /\b(?:putting it (?:all )?together,? (?:it's|it is|this is|you have)|this looks like|it looks like|looks like|sounds like|consistent with|my assessment is|my impression is|(?:the )?diagnosis is|I think (?:this is|you have|it's|that you have|you've got)|I believe (?:this is|you have)|I suspect|you(?:'ve| have) got|this is likely|most likely)\s+(.+)$/i,
+  /\b(?:putting it (?:all )?together,? (?:it's|it is|this is|you have)|this looks like|this sounds like|consistent with|my assessment is|my impression is|(?:the )?diagnosis is|I think (?:this is|you have|it's|that you have|you've got)|I believe (?:this is|you have)|I suspect|you(?:'ve| have) got|this is likely|most likely)\s+(.+)$/i,
 ];
-const PROBLEM_CUE = /\b(?:for|regarding|with regards? to|in regards? to|as (?:far as|for)|moving on to|in terms of) your ([a-z][a-z' -]{2,40}?)(?:,|\s+(?:i|we|you|it|let's|the|my)\b)/i;
+const PROBLEM_CUE = /\b(?:for|regarding|with regards? to|in regards? to|as (?:far as|for)|moving on to|in terms of|now,? for)\s+(?:your|the)\s+(?:(?:first|next|last|second|third|fourth|final|other)\s+)?(?:(?:problem|issue)(?:,|\s+is|\s+of)?\s+(?:your|the|which is)?\s*)?([a-z][a-z' -]{2,40}?)(?:,|\.|\s+(?:i|we|you|it|let's|the|my|it's|is|that|there)\b|$)/i;
 const PLAN_CUE = /^(?:so,?\s*)?(?:here's the plan:?|the plan is:?|what i(?:'d| would) like to do is|my plan is|plan:?|so,)\s*/i;
 const PLAN_STMT = /\b(i(?:'d| would) like (?:to|you to)|i want (?:to|you to)|we(?:'ll| will| are going to|'re going to)|i(?:'m| am) going to|let's|i(?:'ll| will)|i recommend|recommend|prescrib\w*|order(?:ing)?|refer(?:ral)?|schedul\w*|continue|increase|decrease|start|stop|hold|recheck|repeat|check|get (?:an? |some )?(?:x-?ray|mri|ct|labs?|blood work|ultrasound|echo)|physical therapy|follow up|come back|avoid|ice|rest|elevat\w*)\b/i;
 const FOLLOW_CUE = /\b(follow(?:-| )up|come back|see you back|back in (?:\d+|a|one|two|three|four|six|a couple)|return (?:to clinic|in)|book you|have you down for|next visit|recheck in|see you in)\b/i;
 
 const PRECAUTION_CUE = /\b(call (?:us|me|the office|911)|go to the (?:er|emergency)|emergency room|if (?:it|things|anything|that|the \w+) (?:gets?|get) worse|warning signs|seek (?:care|help))\b/i;
 
-function cleanExam(t: string): string {
-  let x = t.replace(EXAM_CUE, '');
-  x = x
-    .replace(/\byou're\b/gi, 'the patient is')
-    .replace(/\byou look\b/gi, 'the patient looks')
-    .replace(/\byou have\b/gi, 'the patient has')
-    .replace(/\byour\b/gi, 'the')
-    .replace(/\byou\b/gi, 'the patient');
-  return endWithPeriod(capitalize(x.trim()));
+function cleanExam(t: string, gender: Gender): string {
+  return endWithPeriod(capitalize(secondToThird(t.replace(EXAM_CUE, ''), gender).trim()));
 }
 
-function cleanClinician(t: string): string {
-  return endWithPeriod(
-    capitalize(
-      stripLeadIn(t)
-        .replace(/\byou're\b/gi, 'the patient is')
-        .replace(/\byour\b/gi, 'the')
-        .replace(/\byou\b/gi, 'the patient')
-        .trim(),
-    ),
-  );
+function cleanClinician(t: string, gender: Gender): string {
+  return endWithPeriod(capitalize(secondToThird(stripLeadIn(t), gender).trim()));
 }
+
+/** Where the assessment-and-plan part of the visit starts. */
+const AP_START = /\b(assessment and (?:my )?plan|my assessment|(?:for|regarding|with) (?:your|the) (?:first|next|last|second|third)? ?(?:problem|issue)|let's talk (?:a little bit )?about (?:my|the|your) (?:assessment|plan|diagnosis)|my impression|putting it (?:all )?together|here's the plan|what i(?:'d| would) like to do is|this looks like|i think this is)\b/i;
+/** Strong plan cues that count anywhere in the visit. */
+const PLAN_STRONG = /\b(prescrib\w*|order(?:ing)?|refer(?:ral|ring)?|recommend\w*|i want you to|i'd like you to|start you on|schedul\w*|we'll (?:get|check|order|start|increase|send|do)|i'm going to (?:order|prescribe|refer|send|start|increase)|refill)\b/i;
+/** Ambient-scribe voice commands ("hey dragon, show me the vitals"): not content, except an order. */
+const VOICE_COMMAND = /\b(hey,? )?(dragon|dax)\b/i;
+const PLAN_FILLER = /^(let's go ahead|all right|alright|okay|ok|good to see you|the nurse will be in|sounds good|perfect|great|any questions)\b[^.]{0,20}\.?$/i;
+const CC_DICTATION = /\b(?:presents?|presenting|is here|are here|comes? in|coming in|here today|seen today)\s+(?:today\s+)?(?:for|with)\s+(?:an?\s+|his\s+|her\s+|their\s+|the\s+)?([a-z][^,.;]{2,60}?)(?:\s+(?:today|as well|that)\b|[,.;]|$)/i;
 
 function splitPlanItems(t: string): string[] {
   return t
@@ -599,6 +595,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
   const addDx = (text: string, seg: string): void => {
     const t = text.replace(/^(an?|the)\s+/i, '').replace(/[.,;\s]+$/, '').trim();
     const key = t.toLowerCase();
+    if (/^(you|your|the patient|it|that|this|we|i|a little|problem|issue|first|next|last)\b/i.test(t) || /\b(you|your)\b/i.test(t)) return;
     if (t.length < 3 || t.split(/\s+/).length > 14 || dxSeen.has(key)) return;
     dxSeen.add(key);
     facts.assessment.push({ text: endWithPeriod(capitalize(t)), evidence: [seg] });
@@ -607,6 +604,8 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
   const neg = new Map<string, Fact>();
 
   let planTurn = -1;
+  let apStart = -1;
+  let dictatedCc: Fact | null = null;
   let ccTurn = -1;
   const telehealthIds: string[] = [];
 
@@ -665,18 +664,30 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
     if (s.question) continue;
     // Lead-in to a question about something else ("Let's go over your medicines. What are you on?").
     if (preamble.has(s)) continue;
-    const text = s.text;
+    let text = s.text;
+    if (VOICE_COMMAND.test(text)) {
+      // "hey dragon, order a refill of X": keep the order, drop the command words; anything else is not content.
+      const order = /\b((?:order|prescribe|refer|send)\b.*)$/i.exec(text)?.[1];
+      if (order === undefined) continue;
+      text = order;
+    }
     // Vitals read aloud are already captured as readings.
     if (vitalSentenceIds.has(s)) continue;
+    const ccD = CC_DICTATION.exec(text);
+    if (ccD?.[1] !== undefined && dictatedCc === null && !/\b(you|your)\b/i.test(ccD[1])) {
+      dictatedCc = { text: endWithPeriod(capitalize(ccD[1].trim())), evidence: [s.seg] };
+    }
+    if (apStart < 0 && AP_START.test(text)) apStart = sentences.indexOf(s);
+    const inAp = apStart >= 0;
     if (EXAM_CUE.test(text) || (EXAM_WORDS.test(text) && !PLAN_STMT.test(text) && !RESULT_CUE.test(text) && planTurn !== s.turn && !DX_CUES.some((r) => r.test(text)))) {
       if (EXAM_CUE.test(text) || /\b(exam|look|listen|appear|see|feel|notice)\w*\b/i.test(text) || EXAM_WORDS.test(text)) {
-        const cleaned = cleanExam(text);
+        const cleaned = cleanExam(text, gender);
         if (cleaned.length > 3) facts.exam.push({ text: cleaned, evidence: [s.seg] });
         continue;
       }
     }
     if (RESULT_CUE.test(text) && !PLAN_CUE.test(text)) {
-      facts.results.push({ text: cleanClinician(text), evidence: [s.seg] });
+      facts.results.push({ text: cleanClinician(text, gender), evidence: [s.seg] });
       // A result sentence can also carry the impression ("Your TSH was 7.9. So this looks like ...").
     }
     let dxHit = false;
@@ -695,11 +706,11 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
     if (pm?.[1] !== undefined && !ADMIN_WORDS.test(pm[1])) addDx(pm[1], s.seg);
     if (dxHit) continue;
     if (PRECAUTION_CUE.test(text)) {
-      facts.precautions.push({ text: cleanClinician(text), evidence: [s.seg] });
+      facts.precautions.push({ text: cleanClinician(text, gender), evidence: [s.seg] });
       continue;
     }
     if (FOLLOW_CUE.test(text)) {
-      facts.followUp.push({ text: cleanClinician(text.replace(/\s*any questions\??$/i, '')), evidence: [s.seg] });
+      facts.followUp.push({ text: cleanClinician(text.replace(/\s*any questions\??$/i, ''), gender), evidence: [s.seg] });
       continue;
     }
     if (PLAN_CUE.test(text)) {
@@ -708,18 +719,20 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
       continue;
     }
     if (planTurn === s.turn) {
-      for (const item of splitPlanItems(text)) addPlan(item, s.seg);
+      for (const item of splitPlanItems(text)) addPlan(secondToThird(item, gender), s.seg);
       continue;
     }
-    if (PLAN_STMT.test(text)) {
-      addPlan(cleanClinician(text).replace(/\.$/, ''), s.seg);
+    if (PLAN_FILLER.test(text) || isFiller(text)) continue;
+    if (PLAN_STRONG.test(text) || (inAp && !/\b(year-old|years? old|presents)\b/i.test(text))) {
+      addPlan(cleanClinician(text, gender).replace(/\.$/, ''), s.seg);
       continue;
     }
     if (/\b(year-old|years? old|presents|history of|here (?:today )?for)\b/i.test(text)) {
-      facts.hpi.push({ text: cleanClinician(text), evidence: [s.seg] });
+      facts.hpi.push({ text: cleanClinician(text, gender), evidence: [s.seg] });
     }
   }
 
+  if (dictatedCc !== null) facts.chiefComplaint = dictatedCc;
   facts.medications = [...meds.values()];
   facts.positives = [...pos.values()];
   facts.negatives = [...neg.values()].filter((f) => !pos.has(f.text) || true);

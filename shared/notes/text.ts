@@ -17,6 +17,25 @@ export function tidy(text: string): string {
     .trim();
 }
 
+/**
+ * Remove speech disfluencies and transcription artefacts: fillers ("uh", "um", "mm-hmm"),
+ * stutters ("it's, it's" → "it's"), split contractions ("do n't" → "don't", "gon na" → "going to").
+ */
+export function declutter(text: string): string {
+  let t = tidy(text)
+    .replace(/(\w) n't\b/g, "$1n't")
+    .replace(/\b(gon|wan) na\b/gi, (_m, w: string) => (w.toLowerCase() === 'gon' ? 'going to' : 'want to'))
+    .replace(/\bgot ta\b/gi, 'got to')
+    .replace(/(\w) '(s|re|ve|ll|d|m)\b/g, "$1'$2")
+    .replace(/(^|[\s,.;?!])(?:uh|um|umm|uhm|er|ah|hmm|mm-?hmm|uh-?huh)(?=[\s,.;?!]|$)[,.]?/gi, '$1')
+    .replace(/(^|[\s,])you know,\s*/gi, '$1')
+    .replace(/\s*[-–—]+\s*(?=[,.?!]|$)/g, '')
+    .replace(/(^|\s)\.\s+/g, '$1');
+  // Stutters: a word or two repeated with a comma or ellipsis between ("the, the", "I, I", "it's, it's").
+  for (let i = 0; i < 3; i++) t = t.replace(/\b([\w']+(?: [\w']+)?)(?:,| \.\.\.|\.\.\.)? \1\b/gi, '$1');
+  return tidy(t.replace(/\s+,/g, ',').replace(/,\s*,/g, ',').replace(/^[,.\s]+/, ''));
+}
+
 /** Split text into sentences. Keeps decimals (12.5), abbreviations (Dr.) and placeholders intact. */
 export function splitSentences(text: string): string[] {
   const t = tidy(text);
@@ -141,6 +160,25 @@ export function toThirdPerson(sentence: string, gender: Gender): string {
     return word;
   }
 }
+
+/** Rewrite a clinician's words to the patient in the third person ("your lungs" → "her lungs"). */
+export function secondToThird(sentence: string, gender: Gender): string {
+  const subj = gender === 'male' ? 'he' : gender === 'female' ? 'she' : 'the patient';
+  const poss = gender === 'male' ? 'his' : gender === 'female' ? 'her' : 'the';
+  const obj = gender === 'male' ? 'him' : gender === 'female' ? 'her' : 'the patient';
+  return sentence
+    .replace(/\byou're\b/gi, `${subj} is`)
+    .replace(/\byou've\b/gi, `${subj} has`)
+    .replace(/\byou'll\b/gi, `${subj} will`)
+    .replace(/\byou'd\b/gi, `${subj} would`)
+    .replace(/\b(are|do|have|were|can|will|should|did) you\b/gi, (_m, v: string) => `${v} ${subj}`)
+    .replace(YOU_VERB, (_m, adv: string, v: string) => `${subj} ${adv}${v.toLowerCase() === 'are' ? 'is' : v.toLowerCase() === 'were' ? 'was' : thirdPersonVerb(v)}`)
+    .replace(/\byourself\b/gi, gender === 'male' ? 'himself' : gender === 'female' ? 'herself' : 'themselves')
+    .replace(/\byour\b/gi, poss)
+    .replace(/\byou\b/gi, obj);
+}
+
+const YOU_VERB = /\byou ((?:(?:really|usually|actually|definitely|probably|also|just|still|never|always|only|already)\s+){0,2})([a-z][a-z']*)/gi;
 
 export function capitalize(s: string): string {
   const i = s.search(/[A-Za-z]/);

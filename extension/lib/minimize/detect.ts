@@ -221,7 +221,8 @@ function spokenIds(text: string, out: Candidate[]): void {
   let digits = 0;
   let letters = 0;
   const flush = () => {
-    if (runStart >= 0 && digits >= 4 && digits + letters >= 5 && (letters > 0 || digits >= 7)) {
+    const mixed = letters > 0 && ((digits >= 3 && digits + letters >= 6) || (digits >= 4 && digits + letters >= 5));
+    if (runStart >= 0 && (mixed || digits >= 7)) {
       const raw = text.slice(runStart, runEnd);
       const type =
         digits === 10 && letters === 0
