@@ -266,4 +266,4 @@ function main(): void {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-main();
+if (import.meta.url === `file://${process.argv[1] ?? ""}`) main();

@@ -498,7 +498,7 @@ const DX_CUES: readonly RegExp[] = [
   /\b(?:putting it (?:all )?together,? (?:it's|it is|this is|you have)|this looks like|this sounds like|consistent with|my assessment is|my impression is|(?:the )?diagnosis is|I think (?:this is|you have|it's|that you have|you've got)|I believe (?:this is|you have)|I suspect|you(?:'ve| have) got|this is likely|most likely)\s+(.+)$/i,
 ];
 const PROBLEM_CUE = /\b(?:for|regarding|with regards? to|in regards? to|as (?:far as|for)|moving on to|in terms of|now,? for)\s+(?:your|the)\s+(?:(?:first|next|last|second|third|fourth|final|other)\s+)?(?:(?:problem|issue)(?:,|\s+is|\s+of)?\s+(?:your|the|which is)?\s*)?([a-z][a-z' -]{2,40}?)(?:,|\.|\s+(?:i|we|you|it|let's|the|my|it's|is|that|there)\b|$)/i;
-const PLAN_CUE = /^(?:so,?\s*)?(?:here's the plan:?|the plan is:?|what i(?:'d| would) like to do is|my plan is|plan:?|so,)\s*/i;
+const PLAN_CUE = /^(?:so,?\s*)?(?:here's the plan:?|the plan is:?|what i(?:'d| would) like to do is|my plan is|plan:)\s*/i;
 const PLAN_STMT = /\b(i(?:'d| would) like (?:to|you to)|i want (?:to|you to)|we(?:'ll| will| are going to|'re going to)|i(?:'m| am) going to|let's|i(?:'ll| will)|i recommend|recommend|prescrib\w*|order(?:ing)?|refer(?:ral)?|schedul\w*|continue|increase|decrease|start|stop|hold|recheck|repeat|check|get (?:an? |some )?(?:x-?ray|mri|ct|labs?|blood work|ultrasound|echo)|physical therapy|follow up|come back|avoid|ice|rest|elevat\w*)\b/i;
 const FOLLOW_CUE = /\b(follow(?:-| )up|come back|see you back|back in (?:\d+|a|one|two|three|four|six|a couple)|return (?:to clinic|in)|book you|have you down for|next visit|recheck in|see you in)\b/i;
 

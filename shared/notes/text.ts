@@ -123,7 +123,8 @@ function thirdPersonVerb(v: string): string {
   const lower = v.toLowerCase();
   const mapped = VERB_MAP[lower];
   if (mapped !== undefined) return mapped;
-  if (MODAL.has(lower) || IRREGULAR_PAST.has(lower) || /ed$/.test(lower) || /[^a-z']/.test(lower)) return v;
+  const past = /ed$/.test(lower) && !/^(need|feed|bleed|breed|proceed|succeed|exceed|speed|heed|seed|weed)$/.test(lower);
+  if (MODAL.has(lower) || IRREGULAR_PAST.has(lower) || past || /[^a-z']/.test(lower)) return v;
   if (/(s|sh|ch|x|z|o)$/.test(lower)) return v + 'es';
   if (/[^aeiou]y$/.test(lower)) return v.slice(0, -1) + 'ies';
   return v + 's';
@@ -172,11 +173,15 @@ export function secondToThird(sentence: string, gender: Gender): string {
     .replace(/\byou'll\b/gi, `${subj} will`)
     .replace(/\byou'd\b/gi, `${subj} would`)
     .replace(/\b(are|do|have|were|can|will|should|did) you\b/gi, (_m, v: string) => `${v} ${subj}`)
+    .replace(OBJ_YOU, (_m, w: string) => `${w} ${obj}`)
     .replace(YOU_VERB, (_m, adv: string, v: string) => `${subj} ${adv}${v.toLowerCase() === 'are' ? 'is' : v.toLowerCase() === 'were' ? 'was' : thirdPersonVerb(v)}`)
     .replace(/\byourself\b/gi, gender === 'male' ? 'himself' : gender === 'female' ? 'herself' : 'themselves')
     .replace(/\byour\b/gi, poss)
     .replace(/\byou\b/gi, obj);
 }
+
+/** "you" after a verb or preposition is an object ("put you on", "see you back", "for you"). */
+const OBJ_YOU = /\b(put|get|give|gave|see|saw|tell|told|send|let|help|ask|call|thank|keep|make|take|bring|want|need|check|examine|start|started|prescribe|refer|to|for|with|on|at|from|about|by|of|into|have|had|got|seeing|putting|getting|giving|sending|telling|asking|checking|examining|starting|referring|treat|treating|bother|bothering|hurt|hurting|like|love|understand)\s+you\b(?!'|\s+(?:are|were|have|had|can|will|would|should|do|did|don't|didn't|feel|think|need|take|get|go|said|say|know|mentioned|told|been)\b)/gi;
 
 const YOU_VERB = /\byou ((?:(?:really|usually|actually|definitely|probably|also|just|still|never|always|only|already)\s+){0,2})([a-z][a-z']*)/gi;
 
