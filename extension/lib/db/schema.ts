@@ -8,6 +8,9 @@
  *   1  first layout.
  *   2  visits gain `expiresAt` (indexed) so retention can purge with one range query and without
  *      a key; the upgrade computes it for existing visits from the default retention.
+ *   3  `segmentPages`: a finished visit's segments packed into sealed pages (one AES-GCM op per
+ *      page instead of per segment) so opening a 60-minute visit stays fast. Loose `segments`
+ *      rows remain the write path; nothing to transform (existing visits simply have no pages).
  */
 import { Dexie, type Table, type Transaction } from 'dexie';
 import { z } from 'zod';
@@ -40,6 +43,13 @@ export const SegmentRow = z
   .object({ visitId: Id, id: Id, t0: z.number().finite().nonnegative(), size: Size, updatedAt: Time, iv: Bytes, ct: Bytes })
   .strict();
 export type SegmentRow = z.infer<typeof SegmentRow>;
+
+/** Up to SEGMENTS_PER_PAGE segments of one visit, sealed together (schema v3). */
+export const SegmentPageRow = z
+  .object({ visitId: Id, page: z.number().int().nonnegative(), count: Size, size: Size, updatedAt: Time, iv: Bytes, ct: Bytes })
+  .strict();
+export type SegmentPageRow = z.infer<typeof SegmentPageRow>;
+export const SEGMENTS_PER_PAGE = 128;
 
 /** notes and phiMap: one current record per visit, keyed by the visit id. */
 export const BlobRow = z.object({ visitId: Id, size: Size, updatedAt: Time, iv: Bytes, ct: Bytes }).strict();
@@ -84,7 +94,7 @@ export const DEFAULT_DRAFT_TTL_MS = 24 * 3600_000;
 export const DEFAULT_APPROVED_TTL_MS = 72 * 3600_000;
 
 export const DB_NAME = 'scribe-vault';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 const V1_STORES = {
   meta: 'id',
@@ -115,11 +125,17 @@ export async function upgradeV1toV2(tx: Transaction): Promise<void> {
     });
 }
 
-export function declareAllVersions(db: Dexie): void {
+const V2_STORES = { ...V1_STORES, visits: 'id, createdAt, state, expiresAt' } as const;
+
+/** Versions 1 and 2 only: used by the v2 → v3 migration test. */
+export function declareUpToV2(db: Dexie): void {
   declareV1(db);
-  db.version(2)
-    .stores({ ...V1_STORES, visits: 'id, createdAt, state, expiresAt' })
-    .upgrade(upgradeV1toV2);
+  db.version(2).stores(V2_STORES).upgrade(upgradeV1toV2);
+}
+
+export function declareAllVersions(db: Dexie): void {
+  declareUpToV2(db);
+  db.version(3).stores({ ...V2_STORES, segmentPages: '[visitId+page], visitId' });
 }
 
 export interface DexieDeps {
@@ -134,6 +150,7 @@ export class VaultDb extends Dexie {
   keys!: Table<unknown, string>;
   visits!: Table<unknown, string>;
   segments!: Table<unknown, [string, string]>;
+  segmentPages!: Table<unknown, [string, number]>;
   notes!: Table<unknown, string>;
   phiMap!: Table<unknown, string>;
   audioChunks!: Table<unknown, [string, number]>;
@@ -146,5 +163,5 @@ export class VaultDb extends Dexie {
 }
 
 /** Every table that holds PHI ciphertext (used by deleteAll and the canary scans). */
-export const CONTENT_TABLES = ['visits', 'segments', 'notes', 'phiMap', 'audioChunks', 'audit'] as const;
+export const CONTENT_TABLES = ['visits', 'segments', 'segmentPages', 'notes', 'phiMap', 'audioChunks', 'audit'] as const;
 export const ALL_TABLES = ['meta', 'lockout', 'keys', ...CONTENT_TABLES] as const;

@@ -46,6 +46,7 @@ export const VAULT_COMMAND_SCHEMAS = [
   c('vault.purgeExpired', {}),
   c('vault.putSegment', { visitId: VisitId, segment: TranscriptSegment }),
   c('vault.listSegments', { visitId: VisitId }),
+  c('vault.compactSegments', { visitId: VisitId }),
   c('vault.putNote', { visitId: VisitId, note: JsonContent }),
   c('vault.getNote', { visitId: VisitId }),
   c('vault.putPhiMap', { visitId: VisitId, map: JsonContent }),
@@ -112,6 +113,7 @@ export const VAULT_RESULTS = {
   'vault.purgeExpired': Purge,
   'vault.putSegment': Nothing,
   'vault.listSegments': z.array(TranscriptSegment),
+  'vault.compactSegments': z.number().int().nonnegative(),
   'vault.putNote': Nothing,
   'vault.getNote': JsonContent.nullable(),
   'vault.putPhiMap': Nothing,
@@ -161,6 +163,7 @@ export const vaultHandlers: { [N in VaultCommandName]: Handler<N> } = {
   'vault.purgeExpired': (v) => v.purgeExpired(),
   'vault.putSegment': (v, m) => nil(v.putSegment(m.visitId, m.segment)),
   'vault.listSegments': (v, m) => v.listSegments(m.visitId),
+  'vault.compactSegments': (v, m) => v.compactSegments(m.visitId),
   'vault.putNote': (v, m) => nil(v.putNote(m.visitId, m.note)),
   'vault.getNote': (v, m) => v.getNote(m.visitId),
   'vault.putPhiMap': (v, m) => nil(v.putPhiMap(m.visitId, m.map)),
@@ -239,6 +242,8 @@ export class VaultClient {
   purgeExpired = () => this.call('vault.purgeExpired', {});
   putSegment = (visitId: string, segment: TranscriptSegment) => this.call('vault.putSegment', { visitId, segment });
   listSegments = (visitId: string) => this.call('vault.listSegments', { visitId });
+  /** Call when capture of the visit stops (approveVisit also does it). */
+  compactSegments = (visitId: string) => this.call('vault.compactSegments', { visitId });
   putNote = (visitId: string, note: JsonContent) => this.call('vault.putNote', { visitId, note });
   getNote = (visitId: string) => this.call('vault.getNote', { visitId });
   putPhiMap = (visitId: string, map: JsonContent) => this.call('vault.putPhiMap', { visitId, map });

@@ -25,7 +25,7 @@ export async function deleteVisitRows(
   visitId: string,
   onlyIf?: (visitRow: unknown) => boolean,
 ): Promise<boolean> {
-  return db.transaction('rw', [db.keys, db.visits, db.segments, db.notes, db.phiMap, db.audioChunks], async () => {
+  return db.transaction('rw', [db.keys, db.visits, db.segments, db.segmentPages, db.notes, db.phiMap, db.audioChunks], async () => {
     const row: unknown = await db.visits.get(visitId);
     // Re-checked inside the transaction: another context may have approved or created the visit
     // since the caller decided to delete it.
@@ -34,6 +34,7 @@ export async function deleteVisitRows(
     await db.keys.delete(visitId);
     await db.visits.delete(visitId);
     await db.segments.where('visitId').equals(visitId).delete();
+    await db.segmentPages.where('visitId').equals(visitId).delete();
     await db.notes.delete(visitId);
     await db.phiMap.delete(visitId);
     await db.audioChunks.where('visitId').equals(visitId).delete();
@@ -85,7 +86,7 @@ export async function purgeExpiredRows(db: VaultDb, now: number, p: RetentionPol
   // Orphans: content or keys whose visit row is gone (e.g. a crash between writes in an older
   // build, or rows restored from a backup). Without a visit they can never be shown; remove them.
   const orphanVisitIds = new Set<string>();
-  for (const t of [db.segments, db.audioChunks] as const) {
+  for (const t of [db.segments, db.segmentPages, db.audioChunks] as const) {
     const keys = (await t.orderBy('visitId').uniqueKeys()) as unknown[];
     for (const k of keys) if (typeof k === 'string' && !live.has(k)) orphanVisitIds.add(k);
   }

@@ -21,6 +21,8 @@ import {
   KeyRow,
   LockoutRow,
   MetaRow,
+  SEGMENTS_PER_PAGE,
+  SegmentPageRow,
   SegmentRow,
   VisitRow,
   type VaultDb,
@@ -392,6 +394,9 @@ export class Vault {
     const cached = this.#visitKeys.get(visitId);
     if (cached) cached.expiresAt = updated.expiresAt;
     await this.#audit({ code: 'visit.approve', visitId });
+    // An approved visit's transcript is final: pack it so re-opening it is fast. An optimisation
+    // only — a failure leaves the loose rows, which read the same.
+    await this.compactSegments(visitId).catch(() => 0);
     const { id, state, createdAt, updatedAt, approvedAt, expiresAt } = updated;
     return { id, state, createdAt, updatedAt, approvedAt, expiresAt };
   }
@@ -412,10 +417,17 @@ export class Vault {
     this.#visitKeys.clear();
     const db = this.#db;
     const n = await this.#store(() =>
-      db.transaction('rw', [db.keys, db.visits, db.segments, db.notes, db.phiMap, db.audioChunks], async () => {
+      db.transaction('rw', [db.keys, db.visits, db.segments, db.segmentPages, db.notes, db.phiMap, db.audioChunks], async () => {
         await db.keys.where('kind').equals('visit').delete();
         const count = await db.visits.count();
-        await Promise.all([db.visits.clear(), db.segments.clear(), db.notes.clear(), db.phiMap.clear(), db.audioChunks.clear()]);
+        await Promise.all([
+          db.visits.clear(),
+          db.segments.clear(),
+          db.segmentPages.clear(),
+          db.notes.clear(),
+          db.phiMap.clear(),
+          db.audioChunks.clear(),
+        ]);
         return count;
       }),
     );
@@ -449,26 +461,93 @@ export class Vault {
     await this.#putUnderVisit(visitId, this.#db.segments, row);
   }
 
-  /** Every segment of the visit in time order (t0, then id). */
+  /**
+   * Every segment of the visit in time order (t0, then id): sealed pages (after compaction) plus
+   * loose rows written since; a loose row wins over a paged copy of the same segment id.
+   */
   async listSegments(visitId: string): Promise<TranscriptSegment[]> {
     const u = this.#begin();
     this.#id(visitId);
     const key = await this.#visitKey(u, visitId);
-    const rows = await this.#store(() =>
-      this.#db.segments.where('[visitId+t0]').between([visitId, Dexie.minKey], [visitId, Dexie.maxKey]).toArray(),
-    );
-    const out = await Promise.all(
-      rows.map(async (raw) => {
-        const r = SegmentRow.safeParse(raw);
-        if (!r.success || r.data.visitId !== visitId) throw new VaultError('CORRUPT');
-        const plain = await open(key, aad('segments', visitId, r.data.id), r.data);
-        const seg = TranscriptSegment.safeParse(this.#parseJson(plain));
-        if (!seg.success || seg.data.id !== r.data.id) throw new VaultError('CORRUPT');
-        return seg.data;
+    const { paged, loose } = await this.#readSegments(key, visitId);
+    this.#ensureEpoch(u);
+    return mergeSegments(paged, loose.map((l) => l.seg));
+  }
+
+  /**
+   * Packs the visit's segments into sealed pages of SEGMENTS_PER_PAGE and removes the loose rows
+   * it packed, so opening the visit costs one decryption per page. Call when capture stops;
+   * approveVisit also calls it. Safe while segments are still being written: a loose row changed
+   * after it was read is kept (and wins on read). Returns the number of pages written.
+   */
+  async compactSegments(visitId: string): Promise<number> {
+    const u = this.#begin();
+    this.#id(visitId);
+    const key = await this.#visitKey(u, visitId);
+    const { paged, loose, pageCount } = await this.#readSegments(key, visitId);
+    if (loose.length === 0) return pageCount;
+    const all = mergeSegments(paged, loose.map((l) => l.seg));
+    const now = this.#clock.now();
+    const pages: SegmentPageRow[] = [];
+    for (let p = 0; p * SEGMENTS_PER_PAGE < all.length; p++) {
+      const chunk = all.slice(p * SEGMENTS_PER_PAGE, (p + 1) * SEGMENTS_PER_PAGE);
+      const plain = utf8(JSON.stringify(chunk));
+      const sealed = await seal(key, aad('segmentPages', visitId, String(p)), plain);
+      pages.push({ visitId, page: p, count: chunk.length, size: plain.byteLength, updatedAt: now, iv: sealed.iv, ct: sealed.ct });
+    }
+    this.#ensureEpoch(u);
+    const db = this.#db;
+    await this.#store(() =>
+      db.transaction('rw', [db.visits, db.segments, db.segmentPages], async () => {
+        if ((await db.visits.get(visitId)) === undefined) throw new VaultError('NOT_FOUND');
+        await db.segmentPages.where('visitId').equals(visitId).delete();
+        await db.segmentPages.bulkPut(pages);
+        for (const l of loose) {
+          const cur = SegmentRow.safeParse(await db.segments.get([visitId, l.row.id]));
+          // Delete only the exact row we packed; a newer write to the same id stays loose.
+          if (cur.success && sameBytes(cur.data.iv, l.row.iv)) await db.segments.delete([visitId, l.row.id]);
+        }
       }),
     );
-    this.#ensureEpoch(u);
-    return out;
+    return pages.length;
+  }
+
+  async #readSegments(
+    key: CryptoKey,
+    visitId: string,
+  ): Promise<{ paged: TranscriptSegment[]; loose: Array<{ row: SegmentRow; seg: TranscriptSegment }>; pageCount: number }> {
+    const db = this.#db;
+    const [pageRows, looseRows] = await this.#store(() =>
+      db.transaction('r', [db.segmentPages, db.segments], () =>
+        Promise.all([
+          db.segmentPages.where('[visitId+page]').between([visitId, Dexie.minKey], [visitId, Dexie.maxKey]).toArray(),
+          db.segments.where('[visitId+t0]').between([visitId, Dexie.minKey], [visitId, Dexie.maxKey]).toArray(),
+        ]),
+      ),
+    );
+    const [pages, loose] = await Promise.all([
+      Promise.all(
+        pageRows.map(async (raw) => {
+          const r = SegmentPageRow.safeParse(raw);
+          if (!r.success || r.data.visitId !== visitId) throw new VaultError('CORRUPT');
+          const plain = await open(key, aad('segmentPages', visitId, String(r.data.page)), r.data);
+          const segs = SegmentList.safeParse(this.#parseJson(plain));
+          if (!segs.success || segs.data.length !== r.data.count) throw new VaultError('CORRUPT');
+          return segs.data;
+        }),
+      ),
+      Promise.all(
+        looseRows.map(async (raw) => {
+          const r = SegmentRow.safeParse(raw);
+          if (!r.success || r.data.visitId !== visitId) throw new VaultError('CORRUPT');
+          const plain = await open(key, aad('segments', visitId, r.data.id), r.data);
+          const seg = TranscriptSegment.safeParse(this.#parseJson(plain));
+          if (!seg.success || seg.data.id !== r.data.id) throw new VaultError('CORRUPT');
+          return { row: r.data, seg: seg.data };
+        }),
+      ),
+    ]);
+    return { paged: pages.flat(), loose, pageCount: pageRows.length };
   }
 
   // ── note, PHI map (one current record per visit) ───────────────────────────────────────────
@@ -811,4 +890,20 @@ export class Vault {
     const row: AuditRow = { id, at, iv: sealed.iv, ct: sealed.ct };
     await this.#store(() => this.#db.audit.put(row));
   }
+}
+
+const SegmentList = z.array(TranscriptSegment).max(SEGMENTS_PER_PAGE);
+
+/** Paged segments overridden by loose ones with the same id; ordered by t0, then id. */
+function mergeSegments(paged: readonly TranscriptSegment[], loose: readonly TranscriptSegment[]): TranscriptSegment[] {
+  const byId = new Map<string, TranscriptSegment>();
+  for (const s of paged) byId.set(s.id, s);
+  for (const s of loose) byId.set(s.id, s);
+  return [...byId.values()].sort((a, b) => a.t0 - b.t0 || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -24,13 +24,15 @@ describe('no plaintext at rest', () => {
     await vault.putNote(id, { text: all, sections: [{ title: CANARIES[1] ?? '', body: all }] });
     await vault.putPhiMap(id, { '[NAME_1]': CANARIES[1] ?? '', '[MRN_1]': CANARIES[2] ?? '' });
     await vault.putAudioChunk(id, 0, new TextEncoder().encode(all));
-    await vault.approveVisit(id);
+    await vault.approveVisit(id); // compacts its segments into a sealed page
+    const draft = await vault.createVisit({ label: all });
+    for (let i = 0; i < 5; i++) await vault.putSegment(draft, seg(`s${i}`, i, `${all} draft ${i}`)); // loose rows
     await vault.appendAudit({ code: 'test.canary', visitId: id });
     vault.lock();
 
     const dump = await rawDump(db);
     expect(new Set(dump.map((r) => r.store))).toEqual(
-      new Set(['meta', 'keys', 'visits', 'segments', 'notes', 'phiMap', 'audioChunks', 'audit']),
+      new Set(['meta', 'keys', 'visits', 'segments', 'segmentPages', 'notes', 'phiMap', 'audioChunks', 'audit']),
     );
     for (const c of CANARIES) expect(findCanary(dump, c)).toEqual([]);
     // Also the lower-cased / partial forms a tokenizer might store.

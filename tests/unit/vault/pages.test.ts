@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { SEGMENTS_PER_PAGE } from '../../../extension/lib/db/schema.ts';
+import { codeOf, findCanary, rawDump, seg, unlockedVault } from './helpers.ts';
+
+type Row = { iv: Uint8Array; ct: Uint8Array } & Record<string, unknown>;
+
+describe('segment pages (compaction)', () => {
+  it('packs segments into pages; reads are identical before and after; later writes win', async () => {
+    const { vault, db } = await unlockedVault();
+    const id = await vault.createVisit();
+    const n = SEGMENTS_PER_PAGE * 2 + 5;
+    // written out of order, with one partial later finalised
+    for (let i = n - 1; i >= 0; i--) await vault.putSegment(id, seg(`s${i}`, i * 2, `text ${i}`));
+    await vault.putSegment(id, { ...seg('s7', 14, 'partial'), final: false });
+    const before = await vault.listSegments(id);
+    expect(before).toHaveLength(n);
+    expect(before[7]).toMatchObject({ text: 'partial', final: false });
+
+    expect(await vault.compactSegments(id)).toBe(3);
+    expect(await db.segments.count()).toBe(0);
+    expect(await db.segmentPages.count()).toBe(3);
+    expect(await vault.listSegments(id)).toEqual(before);
+
+    // A correction after compaction is loose and overrides the paged copy; a new segment appears.
+    await vault.putSegment(id, seg('s7', 14, 'final text'));
+    await vault.putSegment(id, seg('extra', 1, 'between'));
+    const after = await vault.listSegments(id);
+    expect(after).toHaveLength(n + 1);
+    expect(after.find((s) => s.id === 's7')).toMatchObject({ text: 'final text', final: true });
+    expect(after[1]?.id).toBe('extra');
+    // Re-compaction folds them in.
+    await vault.compactSegments(id);
+    expect(await db.segments.count()).toBe(0);
+    expect(await vault.listSegments(id)).toEqual(after);
+    vault.dispose();
+  });
+
+  it('approval compacts; pages are shredded with the visit; no canary in pages', async () => {
+    const { vault, db } = await unlockedVault();
+    const id = await vault.createVisit();
+    for (let i = 0; i < 10; i++) await vault.putSegment(id, seg(`s${i}`, i, `PAGE-CANARY-${i}`));
+    await vault.approveVisit(id);
+    expect(await db.segmentPages.count()).toBe(1);
+    expect(findCanary(await rawDump(db), 'PAGE-CANARY')).toEqual([]);
+    await vault.deleteVisit(id);
+    expect(await db.segmentPages.count()).toBe(0);
+    vault.dispose();
+  });
+
+  it('a tampered or moved page is INTEGRITY', async () => {
+    const { vault, db } = await unlockedVault();
+    const id = await vault.createVisit();
+    for (let i = 0; i < SEGMENTS_PER_PAGE + 1; i++) await vault.putSegment(id, seg(`s${i}`, i, `t${i}`));
+    await vault.compactSegments(id);
+    const p0 = (await db.segmentPages.get([id, 0])) as Row;
+    const p1 = (await db.segmentPages.get([id, 1])) as Row;
+    const ct = new Uint8Array(p0.ct);
+    ct[10] = (ct[10] ?? 0) ^ 0x80;
+    await db.segmentPages.put({ ...p0, ct });
+    expect(await codeOf(vault.listSegments(id))).toBe('INTEGRITY');
+    // page 1's ciphertext under page 0's index
+    await db.segmentPages.put({ ...p0, iv: p1.iv, ct: p1.ct, count: p1.count });
+    expect(await codeOf(vault.listSegments(id))).toBe('INTEGRITY');
+    await db.segmentPages.put(p0);
+    expect(await vault.listSegments(id)).toHaveLength(SEGMENTS_PER_PAGE + 1);
+    vault.dispose();
+  });
+});
