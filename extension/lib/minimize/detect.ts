@@ -13,6 +13,7 @@ import {
   WEEKDAYS,
   isCommonWord,
   isFunctionWord,
+  commonRank,
 } from './lexicon/index.ts';
 import { DAY_NUM, DAY_WORD, DIGIT_WORD_ALT, YEAR_NUM, YEAR_WORDS, parseDay, parseSmallNumber } from './numbers.ts';
 
@@ -490,7 +491,8 @@ function properNouns(text: string, out: Candidate[], strict: boolean, lowerSeen:
           // Sentence-initial common word followed directly by an uncommon capitalised word: "Will Novak".
           const nxt = /^\s+(\p{Lu}\p{Ll}+)/u.exec(after);
           const nxtWord = nxt?.[1] ?? '';
-          if (nxt && (FIRST_NAMES.has(lower) || !isFunctionWord(lower)) && !isCommonWord(nxtWord.toLowerCase()) && !isAllowedCapWord(nxtWord)) isName = true;
+          // "Walter Nair, born ...": a first name or a rarer word before a surname-like word.
+          if (nxt && (FIRST_NAMES.has(lower) || commonRank(lower) >= 2500) && !isCommonWord(nxtWord.toLowerCase()) && !isAllowedCapWord(nxtWord)) isName = true;
         }
       }
     }

@@ -235,7 +235,8 @@ function assignEntities(spans: RawSpan[], terms: VisitTerms): Map<RawSpan, Entit
   const byKey = new Map<string, Entity>();
   const names: Entity[] = [];
   const result = new Map<RawSpan, Entity>();
-  const isBanner = (tokens: string[]) => tokens.some((t) => terms.bannerNameTokens.some((b) => fuzzyNameMatch(t, b)));
+  // The banner patient: every word of the name is one of the banner's name words.
+  const isBanner = (tokens: string[]) => tokens.length > 0 && tokens.every((t) => terms.bannerNameTokens.some((b) => fuzzyNameMatch(t, b)));
 
   const newEntity = (s: RawSpan, key: string, tokens: string[]): Entity => {
     const e: Entity = { type: s.type, key, tokens, surfaces: [], canonical: s.surface, first: s.order, banner: isBanner(tokens) };
@@ -331,9 +332,9 @@ export function minimizeVisit(turnsIn: readonly MinimizeTurn[], optsIn: Minimize
   for (const e of entities) {
     const ph = placeholderOf.get(e);
     if (!ph || e.surfaces.length === 0) continue;
-    // Canonical value: the fullest surface form (most words), first seen among equals.
+    // Canonical value: for a name the fullest form (most words), else the first form seen.
     let canonical = e.surfaces[0] ?? e.canonical;
-    for (const v of e.surfaces) if (v.split(/\s+/).length > canonical.split(/\s+/).length) canonical = v;
+    if (e.type === 'NAME') for (const v of e.surfaces) if (v.split(/\s+/).length > canonical.split(/\s+/).length) canonical = v;
     entries[ph] = { type: e.type, value: canonical, variants: e.surfaces };
   }
   spans.sort((a, b) => a.turn - b.turn || a.start - b.start);

@@ -35,6 +35,11 @@ const DISCOURSE = toSet(
 );
 export const FIRST_NAMES: ReadonlySet<string> = toSet(FIRST_NAMES_RAW);
 
+/** Rank in the common-word list; Infinity when the word is not in it. */
+export function commonRank(lower: string): number {
+  return COMMON_RANK.get(lower) ?? Number.POSITIVE_INFINITY;
+}
+
 /** The most frequent words (articles, pronouns, auxiliaries): capitalised mid-sentence they are still words. */
 export function isFunctionWord(lower: string): boolean {
   const rank = COMMON_RANK.get(lower);
