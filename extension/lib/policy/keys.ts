@@ -81,6 +81,13 @@ export interface KeySpec<T> {
   description: string;
   default: T;
   fallback: T;
+  /**
+   * Default when SOME policy is managed but this key is absent. Chromium silently drops a value
+   * whose JSON type does not match managed_schema (a list with one non-string entry is dropped
+   * whole), so "absent" may mean "the admin's value was dropped": keys where the product default is
+   * wider than an admin would want take their restrictive value in a managed install.
+   */
+  managedDefault?: T;
   /** Validates an already type-checked value. May return a partial value (e.g. list entries kept). */
   check: (raw: unknown) => Check<T>;
 }
@@ -186,9 +193,10 @@ export const POLICY_SPECS = {
     json: { type: 'array', items: { type: 'string' } },
     title: 'Allowed EHR origins',
     description:
-      'Origins into which an approved note may be written, e.g. https://ehr.example.org, https://*.example.org, https://ehr.example.org:8443. http is accepted only for localhost/127.0.0.1. An empty list disables writing. Default: any https origin plus localhost. Invalid entries are ignored.',
+      'Origins into which an approved note may be written, e.g. https://ehr.example.org, https://*.example.org, https://ehr.example.org:8443. http is accepted only for localhost/127.0.0.1. An empty list disables writing. When any Scribe policy is set, this one must be set too (absent = writing disabled); with no policy at all, any https origin plus localhost is allowed. Invalid entries are ignored.',
     default: DEFAULT_EHR_ORIGINS,
     fallback: [] as readonly string[],
+    managedDefault: [] as readonly string[],
     check: listCheck((s) => (isValidOriginPattern(s) ? s.toLowerCase() : null), 200) as (raw: unknown) => Check<readonly string[]>,
   } satisfies KeySpec<readonly string[]>,
   requireReviewBeforeInsert: {

@@ -21,6 +21,8 @@ export interface PolicyResolution {
   readonly unknownKeys: readonly string[];
   /** The managed value as a whole was not an object (the extension runs on defaults). */
   readonly malformed: boolean;
+  /** At least one policy key is set: the install is managed by an admin. */
+  readonly managed: boolean;
   /** Number of things the options page and the side panel should warn about. */
   readonly warningCount: number;
 }
@@ -76,6 +78,7 @@ export function resolvePolicy(rawManaged: unknown): PolicyResolution {
 function resolveUnsafe(rawManaged: unknown): PolicyResolution {
   const malformed = rawManaged !== undefined && rawManaged !== null && !isPlainObject(rawManaged);
   const raw: Record<string, unknown> = isPlainObject(rawManaged) ? rawManaged : {};
+  const managed = Object.keys(raw).length > 0;
   const values = new Map<PolicyKey, unknown>();
   const entries = new Map<PolicyKey, PolicyEntry>();
 
@@ -83,8 +86,9 @@ function resolveUnsafe(rawManaged: unknown): PolicyResolution {
     const spec = POLICY_SPECS[key];
     const got = ownValue(raw, key);
     if (!got.present) {
-      values.set(key, spec.default);
-      entries.set(key, { key, value: spec.default, source: 'default' });
+      const d = managed && 'managedDefault' in spec ? spec.managedDefault : spec.default;
+      values.set(key, d);
+      entries.set(key, { key, value: d, source: 'default' });
       continue;
     }
     const r = (spec.check as (x: unknown) => { ok: boolean; value?: unknown; reason?: RejectReason })(got.value);
@@ -126,6 +130,7 @@ function resolveUnsafe(rawManaged: unknown): PolicyResolution {
     entries: list.map((e) => ({ ...e, value: copy(e.value) })),
     unknownKeys,
     malformed,
+    managed,
     warningCount: rejectedCount + unknownKeys.length + (malformed ? 1 : 0),
   });
 }

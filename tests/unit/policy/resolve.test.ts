@@ -47,6 +47,12 @@ const CASES: Record<PolicyKey, { valid: unknown; expect?: unknown; wrongType: un
   telehealthNoticeWording: { valid: 'This call is transcribed.', wrongType: ['a'], bad: '<script>alert(1)</script>', badReason: 'invalid_format' },
 };
 
+/** The value an absent key takes when some other key is managed. */
+const managedDefault = (k: PolicyKey): unknown => {
+  const spec = POLICY_SPECS[k];
+  return 'managedDefault' in spec ? spec.managedDefault : spec.default;
+};
+
 describe('resolvePolicy per key', () => {
   it('covers every key', () => {
     expect(Object.keys(CASES).sort()).toEqual([...POLICY_KEYS].sort());
@@ -68,7 +74,7 @@ describe('resolvePolicy per key', () => {
       expect(res.effective[key]).toEqual(POLICY_SPECS[key].fallback);
       expect(res.warningCount).toBe(1);
       // other keys untouched
-      for (const k of POLICY_KEYS) if (k !== key) expect(res.effective[k]).toEqual(POLICY_SPECS[k].default);
+      for (const k of POLICY_KEYS) if (k !== key) expect(res.effective[k]).toEqual(managedDefault(k));
     });
     it(`${key}: an out-of-range/invalid value is rejected with ${c.badReason}`, () => {
       const { res, e } = entry({ [key]: c.bad }, key);
@@ -84,6 +90,15 @@ describe('resolvePolicy per key', () => {
     expect(res.effective.storeAudio).toBe(false);
     expect(res.effective.requireReviewBeforeInsert).toBe(true);
     expect(res.effective.consentRequired).toBe(true);
+  });
+
+  it('in a managed install an absent allowedEhrOrigins disables writing (Chromium drops wrong-typed lists silently)', () => {
+    expect(resolvePolicy({}).effective.allowedEhrOrigins).toEqual(['https://*', 'http://localhost:*', 'http://127.0.0.1:*']);
+    expect(resolvePolicy({}).managed).toBe(false);
+    const res = resolvePolicy({ pinMinLength: 8 });
+    expect(res.managed).toBe(true);
+    expect(res.effective.allowedEhrOrigins).toEqual([]);
+    expect(res.effective.storeAudio).toBe(false);
   });
 
   it('fails closed where it matters: providerMode → offline-only, origins → none, strictness → strict', () => {
