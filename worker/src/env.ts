@@ -6,9 +6,14 @@ export interface AiBinding {
   run(model: string, inputs: Record<string, unknown>, options?: Record<string, unknown>): Promise<unknown>;
 }
 
+/** The Workers Rate Limiting binding (runtime type RateLimit), as far as we use it. */
+export interface RateLimiter {
+  limit(options: { key: string }): Promise<{ success: boolean }>;
+}
+
 /** Bindings and vars as the runtime hands them over. Every var is parsed by `parseConfig`. */
 export interface Env {
-  RATE_LIMITER?: RateLimit;
+  RATE_LIMITER?: RateLimiter;
   AI?: AiBinding;
   PROVIDER?: string;
   API_TOKEN_HASHES?: string;

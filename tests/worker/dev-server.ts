@@ -1,0 +1,211 @@
+/**
+ * Run the note API on loopback with `wrangler dev` (workerd underneath) and capture its logs.
+ * For the e2e harness, the demo and bench/api.ts:
+ *
+ *   const api = await startApi({ port: 0 });        // env 'dev', extractor provider
+ *   await fetch(`${api.url}/v1/notes`, { ... Authorization: `Bearer ${api.token}` ... });
+ *   api.logs();                                      // every line wrangler/workerd printed
+ *   api.records();                                   // the worker's JSON log records only
+ *   await api.stop();
+ *
+ * The DEV token is public and only valid in the dev/bench environments of worker/wrangler.toml.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const DEV_TOKEN = 'dev-local-token-not-secret';
+
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
+export interface StartApiOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** wrangler.toml environment: 'dev' (rate limit 600/min) or 'bench' (practically unlimited). */
+  env?: 'dev' | 'bench';
+  /** Extra vars, passed as `--var KEY:VALUE` (e.g. PROVIDER, OPENAI_BASE_URL, ALLOWED_ORIGINS). */
+  vars?: Record<string, string>;
+  /** Milliseconds to wait for /v1/health (default 90 s: the first start bundles with esbuild). */
+  readyTimeoutMs?: number;
+}
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  token: string;
+  /** All stdout/stderr lines so far (wrangler's own lines included). */
+  logs: () => string[];
+  /** The worker's structured log records (JSON lines) so far. */
+  records: () => Array<Record<string, unknown>>;
+  /** Pids of wrangler and its descendants (workerd among them). */
+  pids: () => number[];
+  /** Resident memory (kB) of the workerd processes of this server, summed. */
+  workerdRssKb: () => number;
+  stop: () => Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      const p = typeof a === 'object' && a ? a.port : 0;
+      srv.close(() => resolvePort(p));
+    });
+  });
+}
+
+function children(pid: number): number[] {
+  const out: number[] = [];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const txt = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      if (txt) out.push(...txt.split(/\s+/).map(Number));
+    }
+  } catch {
+    // process gone
+  }
+  return out;
+}
+
+function descendants(pid: number): number[] {
+  const all: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    for (const c of children(p)) {
+      all.push(c);
+      queue.push(c);
+    }
+  }
+  return all;
+}
+
+function procName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function rssKb(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> {
+  const port = opts.port && opts.port > 0 ? opts.port : await freePort();
+  const persist = mkdtempSync(join(tmpdir(), 'scribe-api-'));
+  const args = [
+    join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
+    'dev',
+    '-c',
+    join(ROOT, 'worker/wrangler.toml'),
+    '--env',
+    opts.env ?? 'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(await freePort()),
+    '--persist-to',
+    persist,
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    'log',
+  ];
+  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('--var', `${k}:${v}`);
+  const lines: string[] = [];
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let partial = '';
+  const onData = (buf: Buffer) => {
+    partial += buf.toString('utf8');
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    for (const p of parts) lines.push(p);
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+  });
+
+  const url = `http://127.0.0.1:${port}`;
+  const wrapperPid = child.pid ?? -1;
+  const stop = async () => {
+    if (!exited && wrapperPid > 0) {
+      const known = [wrapperPid, ...descendants(wrapperPid)];
+      try {
+        process.kill(-wrapperPid, 'SIGTERM'); // our own process group (detached above)
+      } catch {
+        // already gone
+      }
+      const deadline = Date.now() + 5_000;
+      while (!exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      for (const p of known) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    rmSync(persist, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + (opts.readyTimeoutMs ?? 90_000);
+  for (;;) {
+    if (exited) {
+      await stop();
+      throw new Error(`wrangler dev exited before it was ready:\n${lines.slice(-20).join('\n')}`);
+    }
+    try {
+      const r = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(1_000) });
+      if (r.status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`wrangler dev not ready after ${opts.readyTimeoutMs ?? 90_000} ms:\n${lines.slice(-20).join('\n')}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+
+  return {
+    url,
+    port,
+    token: DEV_TOKEN,
+    logs: () => [...lines],
+    records: () =>
+      lines.flatMap((l) => {
+        const i = l.indexOf('{"ts":');
+        if (i < 0) return [];
+        try {
+          return [JSON.parse(l.slice(i)) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      }),
+    pids: () => (wrapperPid > 0 ? [wrapperPid, ...descendants(wrapperPid)] : []),
+    workerdRssKb: () =>
+      (wrapperPid > 0 ? descendants(wrapperPid) : []).filter((p) => procName(p).startsWith('workerd')).reduce((s, p) => s + rssKb(p), 0),
+    stop,
+  };
+}
