@@ -121,6 +121,20 @@ function roleMap(segments: readonly NoteSegment[]): Map<string, Role> {
     labels.set(s.speaker, (labels.get(s.speaker) ?? 0) + q + cue);
   }
   const out = new Map<string, Role>();
+  // Diarisation can swap the two labels: when the "patient" talks like the clinician (asks the
+  // questions, examines, plans) far more than the "clinician" does, swap them for the whole visit.
+  const style = (label: string): number =>
+    segments
+      .filter((s) => s.speaker === label)
+      .reduce((acc, s) => acc + (s.text.match(/\?|\b(your|you're|you've|i'd like to|let's|exam|prescribe|i want you to|we'll|any)\b/gi) ?? []).length, 0);
+  if (labels.has('clinician') && labels.has('patient')) {
+    const c = style('clinician');
+    const p = style('patient');
+    if (p > 1.5 * c + 5) {
+      for (const label of labels.keys()) out.set(label, label === 'patient' ? 'clinician' : 'patient');
+      return out;
+    }
+  }
   const hasClinician = labels.has('clinician');
   let best: string | null = null;
   let bestScore = -1;
@@ -140,6 +154,25 @@ function roleMap(segments: readonly NoteSegment[]): Map<string, Role> {
   return out;
 }
 
+const QUESTION_START = /^(?:(?:okay|so|and|alright|now|well),?\s+)*(how|what|what's|when|where|why|which|who|do|does|did|have|has|are|is|can|could|would|will|any|tell me)\b/i;
+const RUN_ON_MARKER = /\s+(?=(?:okay|so|now|alright|all right|and then|but|because|how|what|when|do you|did you|have you|are you|can you|any)\b)/gi;
+
+/** Cut an unpunctuated run-on at discourse markers, keeping pieces of at least 4 words. */
+function splitRunOn(text: string): string[] {
+  if (text.split(/\s+/).length <= 20) return [text];
+  const pieces = text.split(RUN_ON_MARKER);
+  const out: string[] = [];
+  let cur = '';
+  for (const p of pieces) {
+    if (cur !== '' && cur.split(/\s+/).length >= 4) {
+      out.push(cur.trim());
+      cur = p;
+    } else cur = cur === '' ? p : `${cur} ${p}`;
+  }
+  if (cur.trim() !== '') out.push(cur.trim());
+  return out;
+}
+
 export function readSentences(segments: readonly NoteSegment[]): Sentence[] {
   const roles = roleMap(segments);
   const out: Sentence[] = [];
@@ -150,17 +183,24 @@ export function readSentences(segments: readonly NoteSegment[]): Sentence[] {
     if (seg.speaker !== prevSpeaker) turn++;
     prevSpeaker = seg.speaker;
     const role = roles.get(seg.speaker) ?? 'patient';
-    const sentences = splitSentences(declutter(seg.text)).filter((t) => /[A-Za-z0-9\]]/.test(t));
+    const clean = declutter(seg.text);
+    const words = clean.split(/\s+/).length;
+    // Unpunctuated ASR text: cut run-ons at discourse markers and spot questions by their first word.
+    const unpunctuated = words >= 12 && (clean.match(/[.?!](?=\s|$)/g) ?? []).length * 30 < words;
+    const sentences = splitSentences(clean)
+      .flatMap((t) => (unpunctuated ? splitRunOn(t) : [t]))
+      .filter((t) => /[A-Za-z0-9\]]/.test(t));
+    const isQuestion = (t: string): boolean => t.endsWith('?') || (unpunctuated && QUESTION_START.test(t));
     if (role === 'clinician') {
       // The topic of the last question in this turn governs the answer that follows.
-      const questions = sentences.filter((s) => s.endsWith('?'));
+      const questions = sentences.filter(isQuestion);
       // The last question with a recognisable topic governs the answer ("Do you have a home cuff? What did it read?").
       const topics = questions.map(questionTopic).filter((t) => t !== 'none');
       if (questions.length > 0) topic = topics[topics.length - 1] ?? 'none';
       else if (sentences.length > 0) topic = 'none';
     }
     for (const text of sentences) {
-      const question = text.endsWith('?');
+      const question = isQuestion(text);
       const t: Topic = role === 'clinician' ? (question ? questionTopic(text) : 'none') : topic;
       out.push({ seg: seg.id, turn, role, text, question, topic: t, admin: ADMIN_WORDS.test(text) || t === 'admin' });
     }
@@ -542,6 +582,9 @@ function isFiller(t: string): boolean {
   return /^(okay|ok|alright|all right|yes|yeah|no|sure|thanks|thank you|great|perfect|sounds good|that works|got it|mm-?hmm|uh-?huh|right)\b[\s\w,']{0,25}$/i.test(t) && w.length <= 6;
 }
 
+/** A longer patient statement outside any recognised question is still history. */
+const HPI_MIN_WORDS = 6;
+
 const TELEHEALTH_RE = /\b(video|on camera|on the screen|can you see and hear me|can you hear me|telehealth|virtual visit|connection|the link)\b/i;
 
 export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
@@ -652,7 +695,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
         facts.chiefComplaint = { text: `"${capitalize(cc)}."`, evidence: [s.seg] };
         ccTurn = s.turn;
       }
-      if (s.topic === 'cc' || s.topic === 'hpi' || (s.topic === 'none' && (sym.pos.length > 0 || s.turn === ccTurn))) {
+      if (s.topic === 'cc' || s.topic === 'hpi' || (s.topic === 'none' && (sym.pos.length > 0 || s.turn === ccTurn || s.text.split(/\s+/).length >= HPI_MIN_WORDS))) {
         facts.hpi.push({ text: endWithPeriod(toThirdPerson(stripLeadIn(s.text), gender)), evidence: [s.seg] });
       } else if (s.topic === 'history') {
         facts.history.push({ text: endWithPeriod(toThirdPerson(stripLeadIn(s.text), gender)), evidence: [s.seg] });
