@@ -502,11 +502,17 @@ export class Vault {
         if ((await db.visits.get(visitId)) === undefined) throw new VaultError('NOT_FOUND');
         await db.segmentPages.where('visitId').equals(visitId).delete();
         await db.segmentPages.bulkPut(pages);
-        for (const l of loose) {
-          const cur = SegmentRow.safeParse(await db.segments.get([visitId, l.row.id]));
-          // Delete only the exact row we packed; a newer write to the same id stays loose.
-          if (cur.success && sameBytes(cur.data.iv, l.row.iv)) await db.segments.delete([visitId, l.row.id]);
+        // Delete only the exact rows we packed (same IV); a newer write to the same id stays loose.
+        const packed = new Map(loose.map((l) => [l.row.id, l.row.iv] as const));
+        const current = await db.segments.where('visitId').equals(visitId).toArray();
+        const done: Array<[string, string]> = [];
+        for (const raw of current) {
+          const cur = SegmentRow.safeParse(raw);
+          if (!cur.success) continue;
+          const iv = packed.get(cur.data.id);
+          if (iv && sameBytes(cur.data.iv, iv)) done.push([visitId, cur.data.id]);
         }
+        await db.segments.bulkDelete(done);
       }),
     );
     return pages.length;

@@ -65,4 +65,18 @@ describe('segment pages (compaction)', () => {
     expect(await vault.listSegments(id)).toHaveLength(SEGMENTS_PER_PAGE + 1);
     vault.dispose();
   });
+
+  it('a write racing a compaction is never lost, whichever order they run in', async () => {
+    const { vault } = await unlockedVault();
+    const id = await vault.createVisit();
+    for (let i = 0; i < 40; i++) await vault.putSegment(id, seg(`s${i}`, i, `old ${i}`));
+    for (let round = 0; round < 5; round++) {
+      const text = `new ${round}`;
+      await Promise.all([vault.compactSegments(id), vault.putSegment(id, seg(`s${round}`, round, text))]);
+      const segs = await vault.listSegments(id);
+      expect(segs).toHaveLength(40);
+      expect(segs[round]?.text).toBe(text);
+    }
+    vault.dispose();
+  });
 });
