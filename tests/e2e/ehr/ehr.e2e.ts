@@ -34,6 +34,7 @@ const CASES: Case[] = [
   { page: 'contenteditable.html', kind: 'contenteditable', label: 'Plan', read: `document.getElementById('pt').innerText`, html: false },
   { page: 'react.html', kind: 'textarea', label: 'Assessment', read: `window.fx.submit().assessment`, html: false, persist: 'submit' },
   { page: 'react.html', kind: 'input', label: 'Chief complaint', read: `window.fx.submit().cc`, html: false, persist: 'submit' },
+  { page: 'vue.html', kind: 'textarea', label: 'Plan', read: `window.fx.submit().plan`, html: false, persist: 'submit' },
   { page: 'ckeditor.html', kind: 'ckeditor5', read: `window.fx.read()`, html: true, persist: 'auto' },
   { page: 'tinymce.html', kind: 'tinymce', read: `window.fx.read()`, html: true, persist: 'auto' },
   { page: 'quill.html', kind: 'quill', read: `window.fx.read()`, html: false, persist: 'auto' },

@@ -16,7 +16,7 @@ export const FIXTURE_SRC = join(ROOT, 'tests/fixtures/ehr/src');
 export const FIXTURE_DIST = join(ROOT, 'tests/fixtures/ehr/dist');
 export const AGENT_BUNDLE = join(FIXTURE_DIST, '_agent.js');
 
-const ENTRIES = ['react.jsx', 'ckeditor.js', 'tinymce.js', 'quill.js', 'tiptap.js'];
+const ENTRIES = ['react.jsx', 'vue.js', 'ckeditor.js', 'tinymce.js', 'quill.js', 'tiptap.js'];
 
 async function newest(dir: string): Promise<number> {
   let t = 0;
@@ -48,7 +48,7 @@ export async function buildFixtures(force = false): Promise<void> {
     minify: true,
     jsx: 'automatic',
     loader: { '.svg': 'dataurl', '.woff2': 'dataurl', '.woff': 'dataurl', '.ttf': 'dataurl', '.png': 'dataurl' },
-    define: { 'process.env.NODE_ENV': '"production"' },
+    define: { 'process.env.NODE_ENV': '"production"', __VUE_OPTIONS_API__: 'false', __VUE_PROD_DEVTOOLS__: 'false', __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false' },
     logLevel: 'error',
   });
   // lib/ehr as a page script (injection tests; the extension path uses the built content script)
