@@ -25,3 +25,4 @@ export {
   type InstallKeyStore,
   type PublicJwk,
 } from './signer.ts';
+export { privacyReport, type PrivacyReport } from './report.ts';

@@ -51,17 +51,22 @@ export class AuditTrail {
     return new AuditTrail(store, now, seq, hash, '');
   }
 
-  /** Appends one event. Rejects (as a code) anything outside the closed vocabulary. */
-  append(event: AuditEvent): Promise<AppendResult> {
-    const run = this.queue.then(() => this.appendNow(event));
+  /**
+   * Appends one event. Rejects (as a code) anything outside the closed vocabulary.
+   * `at`: when it happened, for events buffered while the store was unavailable (e.g. a wrong PIN
+   * while the vault is locked); clamped so timestamps never go backwards.
+   */
+  append(event: AuditEvent, opts: { at?: Date } = {}): Promise<AppendResult> {
+    const run = this.queue.then(() => this.appendNow(event, opts.at));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async appendNow(event: AuditEvent): Promise<AppendResult> {
+  private async appendNow(event: AuditEvent, at: Date | undefined): Promise<AppendResult> {
     const ev = AuditEvent.safeParse(event);
     if (!ev.success) return { ok: false, code: 'invalid_event' };
-    let ts = this.now().toISOString();
+    const when = at !== undefined && !Number.isNaN(at.getTime()) ? at : this.now();
+    let ts = when.toISOString();
     if (ts < this.lastTs) ts = this.lastTs;
     const unhashed = {
       v: AUDIT_RECORD_VERSION,
