@@ -33,9 +33,20 @@ export function checkOutput(
   candidate: unknown,
   opts: { secrets?: PromptSecrets | undefined; enforceTemplate?: boolean } = {},
 ): OutputRule | null {
+  const r = checkNote(req, candidate, opts);
+  return r.ok ? null : r.rule;
+}
+
+/** Same check, returning the parsed note when it passes (so the route does not parse twice). */
+export function checkNote(
+  req: NoteRequest,
+  candidate: unknown,
+  opts: { secrets?: PromptSecrets | undefined; enforceTemplate?: boolean } = {},
+): { ok: true; note: Note } | { ok: false; rule: OutputRule } {
+  const rule = (x: OutputRule) => ({ ok: false as const, rule: x });
   const { secrets, enforceTemplate = false } = opts;
   const parsed = Note.safeParse(candidate);
-  if (!parsed.success) return 'schema';
+  if (!parsed.success) return rule('schema');
   const note = parsed.data;
   const allowed = new Set<string>(TEMPLATE_SECTIONS[req.template]);
   const ids = new Set(req.segments.map((s) => s.id));
@@ -45,20 +56,20 @@ export function checkOutput(
   const canary = secrets ? secrets.canary.toLowerCase() : null;
 
   for (const section of note.sections) {
-    if (enforceTemplate && !allowed.has(section.key)) return 'structure';
+    if (enforceTemplate && !allowed.has(section.key)) return rule('structure');
     for (const st of section.statements) {
-      for (const e of st.evidence) if (!ids.has(e)) return 'evidence';
-      for (const p of scanPlaceholders(st.text).valid) if (!inputPlaceholders.has(p.token)) return 'placeholder';
+      for (const e of st.evidence) if (!ids.has(e)) return rule('evidence');
+      for (const p of scanPlaceholders(st.text).valid) if (!inputPlaceholders.has(p.token)) return rule('placeholder');
       for (const span of detectPatternIdentifiers(st.text)) {
-        if (GUARDED_TYPES.has(span.type)) return 'identifier';
-        if (!inputText.includes(st.text.slice(span.start, span.end))) return 'identifier';
+        if (GUARDED_TYPES.has(span.type)) return rule('identifier');
+        if (!inputText.includes(st.text.slice(span.start, span.end))) return rule('identifier');
       }
       if (canary !== null || needles.length > 0) {
         const t = norm(st.text);
-        if (canary !== null && t.includes(canary)) return 'prompt_leak';
-        for (const n of needles) if (t.includes(n)) return 'prompt_leak';
+        if (canary !== null && t.includes(canary)) return rule('prompt_leak');
+        for (const n of needles) if (t.includes(n)) return rule('prompt_leak');
       }
     }
   }
-  return null;
+  return { ok: true, note };
 }

@@ -42,7 +42,7 @@ export function validateNoteRequest(): MiddlewareHandler<AppEnv> {
     c.set('noteRequest', req);
     c.set('logFields', {
       ...c.get('logFields'),
-      reqBytes: new TextEncoder().encode(text).length,
+      reqBytes: Number(c.req.header('content-length')) || new TextEncoder().encode(text).length,
       segments: req.segments.length,
       chars,
       template: req.template,

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
-import { NoteResponse, type ProviderId } from '../../../shared/api.ts';
+import type { NoteResponse, ProviderId } from '../../../shared/api.ts';
 import { fail } from '../errors.ts';
 import { log } from '../log.ts';
 import { auth } from '../middleware/auth.ts';
 import { bodyLimit } from '../middleware/body-limit.ts';
-import { checkOutput } from '../middleware/output-check.ts';
+import { checkNote } from '../middleware/output-check.ts';
 import { phiGuard } from '../middleware/phi-guard.ts';
 import { rateLimit } from '../middleware/rate-limit.ts';
 import { validateNoteRequest } from '../middleware/validate.ts';
@@ -40,23 +40,20 @@ export function notesRoutes(deps: Deps): Hono<AppEnv> {
       c.set('logFields', { ...c.get('logFields'), failure: result.failure, attempt: result.attempts });
       return fail(c, 'provider_failed');
     }
-    const rule = checkOutput(req, result.note, { secrets: result.secrets, enforceTemplate: providerId !== 'extractor' });
-    if (rule !== null) {
-      c.set('logFields', { ...c.get('logFields'), outputRule: rule });
+    const checked = checkNote(req, result.note, { secrets: result.secrets, enforceTemplate: providerId !== 'extractor' });
+    if (!checked.ok) {
+      c.set('logFields', { ...c.get('logFields'), outputRule: checked.rule });
       return fail(c, 'output_rejected');
     }
     const omitEmpty = req.options.omitEmptySections ?? true;
-    const sections = omitEmpty ? result.note.sections.filter((s) => s.statements.length > 0) : result.note.sections;
-    const body = NoteResponse.safeParse({
+    const sections = omitEmpty ? checked.note.sections.filter((s) => s.statements.length > 0) : checked.note.sections;
+    // The note was parsed by the output check; the rest is built here from typed values.
+    const body: NoteResponse = {
       note: { sections },
       provider: providerId,
       timings: { totalMs: Math.max(0, deps.now() - c.get('started')), providerMs: Math.max(0, providerMs) },
-    });
-    if (!body.success) {
-      c.set('logFields', { ...c.get('logFields'), outputRule: 'schema' });
-      return fail(c, 'output_rejected');
-    }
-    const json = JSON.stringify(body.data);
+    };
+    const json = JSON.stringify(body);
     let statements = 0;
     for (const s of sections) statements += s.statements.length;
     c.set('logFields', {
