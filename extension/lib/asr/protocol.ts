@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { AsrBackend, AsrErrorCode, AsrModelId, AsrStatus } from '../../../shared/messages.ts';
+import { Source, TranscriptSegment } from '../../../shared/transcript.ts';
+
+/**
+ * Messages between the offscreen document and the ASR worker (postMessage, same extension), parsed
+ * with zod on both ends like every other boundary. Nothing here is logged; only `AsrStatus`
+ * (codes, numbers, file names from the model manifest) is ever shown outside the transcript view.
+ */
+
+export const ModelId = AsrModelId;
+export type ModelId = AsrModelId;
+export { AsrBackend, AsrErrorCode, AsrStatus };
+
+export const AsrStats = z
+  .object({
+    audioS: z.number().nonnegative(),
+    speechS: z.number().nonnegative(),
+    decodeMs: z.number().nonnegative(),
+    /** decode time / audio time (all sources) */
+    rtf: z.number().nonnegative().nullable(),
+    finals: z.number().int().nonnegative(),
+    decodes: z.object({ final: z.number(), speculative: z.number(), speculativeUsed: z.number(), partial: z.number() }).strict(),
+    latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable(), n: z.number() }).strict(),
+  })
+  .strict();
+export type AsrStats = z.infer<typeof AsrStats>;
+
+export const AsrConfig = z
+  .object({
+    model: ModelId,
+    /** extension root URL (chrome-extension://id/), where models/ and ort/ are */
+    baseUrl: z.string().url(),
+    backend: z.enum(['auto', 'wasm', 'webgpu']),
+    speakerMode: z.enum(['source', 'unlabelled']),
+    partials: z.boolean(),
+    prompt: z.boolean(),
+    vad: z.enum(['silero', 'energy']),
+    /** WASM threads; default hardwareConcurrency when cross-origin isolated, else 1 */
+    threads: z.number().int().min(1).max(16).optional(),
+  })
+  .strict();
+export type AsrConfig = z.infer<typeof AsrConfig>;
+
+export const ToWorker = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('init'), config: AsrConfig }).strict(),
+  z.object({ type: z.literal('frames'), source: Source, samples: z.instanceof(Float32Array) }).strict(),
+  z.object({ type: z.literal('flush'), seq: z.number().int() }).strict(),
+  z.object({ type: z.literal('stats'), seq: z.number().int() }).strict(),
+  z.object({ type: z.literal('reset'), speakerMode: z.enum(['source', 'unlabelled']) }).strict(),
+]);
+export type ToWorker = z.infer<typeof ToWorker>;
+
+export const FromWorker = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('status'), status: AsrStatus }).strict(),
+  z.object({ type: z.literal('segment'), segment: TranscriptSegment, latencyMs: z.number().nullable() }).strict(),
+  z.object({ type: z.literal('flushed'), seq: z.number().int() }).strict(),
+  z.object({ type: z.literal('stats'), seq: z.number().int(), stats: AsrStats }).strict(),
+]);
+export type FromWorker = z.infer<typeof FromWorker>;

@@ -1,0 +1,192 @@
+/**
+ * Word error rate with one normalizer applied identically to reference and hypothesis.
+ *
+ * normalize(text):
+ *  1. Unicode NFKC, lower case; curly quotes → straight; "%" → " percent"; "&" → " and ".
+ *  2. Numbers: digit groups with thousands commas lose the commas ("1,200" → "1200"); decimals keep
+ *     the point ("98.6"); ordinals ("5th") → cardinal digits ("5"); spelled-out numbers
+ *     ("five hundred", "twenty-one", "nineteen fifty") → digits ("500", "21", "1950") — a year read
+ *     as two pairs ("nineteen fifty") becomes "1950"; "oh"/"zero" inside a digit run count as 0.
+ *     Ordinal words ("fifth", "twenty-first") → digits too. Digit strings read one by one
+ *     ("4 1 2") stay separate tokens on both sides (whisper usually joins them; that costs WER
+ *     honestly).
+ *  3. Punctuation stripped: everything except letters, digits, apostrophes inside words and a
+ *     decimal point between digits becomes a space; hyphens split words ("follow-up" → "follow up").
+ *  4. Whitespace collapsed; the result is split into words.
+ */
+
+const ONES: Record<string, number> = {
+  zero: 0, oh: 0, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9,
+  ten: 10, eleven: 11, twelve: 12, thirteen: 13, fourteen: 14, fifteen: 15, sixteen: 16,
+  seventeen: 17, eighteen: 18, nineteen: 19,
+};
+const TENS: Record<string, number> = { twenty: 20, thirty: 30, forty: 40, fifty: 50, sixty: 60, seventy: 70, eighty: 80, ninety: 90 };
+const ORDINALS: Record<string, string> = {
+  first: 'one', second: 'two', third: 'three', fourth: 'four', fifth: 'five', sixth: 'six', seventh: 'seven',
+  eighth: 'eight', ninth: 'nine', tenth: 'ten', eleventh: 'eleven', twelfth: 'twelve', thirteenth: 'thirteen',
+  fourteenth: 'fourteen', fifteenth: 'fifteen', sixteenth: 'sixteen', seventeenth: 'seventeen',
+  eighteenth: 'eighteen', nineteenth: 'nineteen', twentieth: 'twenty', thirtieth: 'thirty',
+};
+const SCALES: Record<string, number> = { hundred: 100, thousand: 1000, million: 1_000_000 };
+
+function isNumWord(w: string): boolean {
+  return w in ONES || w in TENS || w in SCALES;
+}
+
+/** value of a run of number words, or null if the run does not form a number */
+function parseRun(words: string[]): string[] {
+  // Year / pair reading: "nineteen fifty", "twenty twenty six" → 1950, 2026
+  const small = (ws: string[]): number | null => {
+    // a value < 100 from one or two words
+    if (ws.length === 1) {
+      const w = ws[0] ?? '';
+      if (w in ONES) return ONES[w] ?? null;
+      if (w in TENS) return TENS[w] ?? null;
+      return null;
+    }
+    if (ws.length === 2 && (ws[0] ?? '') in TENS && (ws[1] ?? '') in ONES && (ONES[ws[1] ?? ''] ?? 0) > 0 && (ONES[ws[1] ?? ''] ?? 0) < 10) {
+      return (TENS[ws[0] ?? ''] ?? 0) + (ONES[ws[1] ?? ''] ?? 0);
+    }
+    return null;
+  };
+  if (!words.some((w) => w in SCALES) && words.length >= 2 && words.length <= 4) {
+    const first = words[0] ?? '';
+    const hiWords = first in TENS && words.length >= 3 && (words[1] ?? '') in ONES && (ONES[words[1] ?? ''] ?? 10) < 10 ? 2 : 1;
+    const hi = small(words.slice(0, hiWords));
+    const loWords = words.slice(hiWords);
+    const lo = loWords.length === 2 && loWords[0] === 'oh' ? small(loWords.slice(1)) : small(loWords);
+    if (hi !== null && lo !== null && hi >= 10 && (lo >= 10 || loWords[0] === 'oh')) return [String(hi * 100 + lo)];
+  }
+  // Cardinal: standard accumulation
+  let total = 0;
+  let cur = 0;
+  let any = false;
+  const out: string[] = [];
+  let lastKind: 'one' | 'ten' | 'scale' | null = null;
+  const flush = (): void => {
+    if (any) out.push(String(total + cur));
+    total = 0;
+    cur = 0;
+    any = false;
+    lastKind = null;
+  };
+  for (const w of words) {
+    if (w in ONES) {
+      const v = ONES[w] ?? 0;
+      // "one two" (digits read one by one) or "twenty one" handled; "five five" → two numbers
+      if (lastKind === 'one' || (lastKind === 'ten' && (v >= 10 || v === 0))) flush();
+      cur += v;
+      lastKind = 'one';
+      any = true;
+    } else if (w in TENS) {
+      if (lastKind === 'one' || lastKind === 'ten') flush();
+      cur += TENS[w] ?? 0;
+      lastKind = 'ten';
+      any = true;
+    } else {
+      const s = SCALES[w] ?? 1;
+      if (!any) {
+        cur = 1;
+        any = true;
+      }
+      if (s === 100) cur = (cur || 1) * 100;
+      else {
+        total += (cur || 1) * s;
+        cur = 0;
+      }
+      lastKind = 'scale';
+    }
+  }
+  flush();
+  return out;
+}
+
+export function normalize(text: string): string[] {
+  let t = text.normalize('NFKC').toLowerCase();
+  t = t.replace(/[\u2018\u2019\u02bc]/g, "'").replace(/[\u201c\u201d]/g, '"');
+  t = t.replace(/%/g, ' percent ').replace(/&/g, ' and ');
+  t = t.replace(/(\d),(?=\d{3}\b)/g, '$1');
+  t = t.replace(/\b(\d+)(st|nd|rd|th)\b/g, '$1');
+  // keep decimal points between digits, drop other punctuation (hyphens split words)
+  t = t.replace(/(\d)\.(\d)/g, '$1\u2024$2');
+  t = t.replace(/[^a-z0-9'\u2024]+/g, ' ');
+  t = t.replace(/\u2024/g, '.');
+  t = t.replace(/(^|\s)'+|'+(?=\s|$)/g, ' ');
+  // Ordinal words become digits at once (a date's "fifth" must not merge with a following year).
+  const raw = t.split(/\s+/).filter(Boolean);
+  const flat: string[] = [];
+  for (const w of raw) {
+    const base = ORDINALS[w];
+    const prev = flat.at(-1) ?? '';
+    if (base !== undefined && prev in TENS && (ONES[base] ?? 10) < 10) {
+      flat[flat.length - 1] = String((TENS[prev] ?? 0) + (ONES[base] ?? 0)); // "twenty first"
+    } else if (base !== undefined) flat.push(String(ONES[base] ?? TENS[base] ?? base));
+    else flat.push(w);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < flat.length; ) {
+    const w = flat[i] ?? '';
+    // "oh" is a number word only between other number words
+    if (isNumWord(w) && !(w === 'oh' && !isNumWord(flat[i - 1] ?? ''))) {
+      let j = i;
+      const run: string[] = [];
+      while (j < flat.length) {
+        const x = flat[j] ?? '';
+        if (isNumWord(x)) run.push(x);
+        else if (x === 'and' && run.length > 0 && isNumWord(flat[j + 1] ?? '') && (run.at(-1) ?? '') in SCALES) {
+          /* "two hundred and five" */
+        } else break;
+        j++;
+      }
+      out.push(...parseRun(run));
+      i = j;
+    } else {
+      out.push(w);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Levenshtein alignment counts over words. */
+export function editCounts(ref: string[], hyp: string[]): { sub: number; del: number; ins: number; n: number } {
+  const n = ref.length;
+  const m = hyp.length;
+  // rolling rows of [cost, sub, del, ins]
+  let prev = Array.from({ length: m + 1 }, (_, j) => [j, 0, 0, j] as [number, number, number, number]);
+  for (let i = 1; i <= n; i++) {
+    const cur: [number, number, number, number][] = [[i, 0, i, 0]];
+    for (let j = 1; j <= m; j++) {
+      const same = ref[i - 1] === hyp[j - 1];
+      const d = prev[j - 1] as [number, number, number, number];
+      const up = prev[j] as [number, number, number, number];
+      const left = cur[j - 1] as [number, number, number, number];
+      const cSub: [number, number, number, number] = [d[0] + (same ? 0 : 1), d[1] + (same ? 0 : 1), d[2], d[3]];
+      const cDel: [number, number, number, number] = [up[0] + 1, up[1], up[2] + 1, up[3]];
+      const cIns: [number, number, number, number] = [left[0] + 1, left[1], left[2], left[3] + 1];
+      let best = cSub;
+      if (cDel[0] < best[0]) best = cDel;
+      if (cIns[0] < best[0]) best = cIns;
+      cur.push(best);
+    }
+    prev = cur;
+  }
+  const last = prev[m] as [number, number, number, number];
+  return { sub: last[1], del: last[2], ins: last[3], n };
+}
+
+export interface WerResult {
+  wer: number;
+  sub: number;
+  del: number;
+  ins: number;
+  refWords: number;
+  hypWords: number;
+}
+
+export function wer(reference: string, hypothesis: string): WerResult {
+  const r = normalize(reference);
+  const h = normalize(hypothesis);
+  const c = editCounts(r, h);
+  return { wer: r.length ? (c.sub + c.del + c.ins) / r.length : h.length ? 1 : 0, sub: c.sub, del: c.del, ins: c.ins, refWords: r.length, hypWords: h.length };
+}

@@ -1,0 +1,44 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { normalize, wer } from '../../../extension/lib/asr/wer.ts';
+
+describe('WER normalizer', () => {
+  it('lower-cases and strips punctuation, splitting hyphens', () => {
+    expect(normalize('Hello, Mr. Nair! Follow-up?')).toEqual(['hello', 'mr', 'nair', 'follow', 'up']);
+    expect(normalize("I'm the wife. Don't.")).toEqual(["i'm", 'the', 'wife', "don't"]);
+  });
+
+  it('normalizes numbers the same way whether written as digits or words', () => {
+    expect(normalize('ibuprofen 600 milligrams')).toEqual(normalize('ibuprofen six hundred milligrams'));
+    expect(normalize('born July fifth, nineteen fifty')).toEqual(['born', 'july', '5', '1950']);
+    expect(normalize('born July 5th, 1950')).toEqual(['born', 'july', '5', '1950']);
+    expect(normalize('twenty-one days')).toEqual(['21', 'days']);
+    expect(normalize('1,200 steps')).toEqual(['1200', 'steps']);
+    expect(normalize('temp 98.6')).toEqual(['temp', '98.6']);
+    expect(normalize('96%')).toEqual(['96', 'percent']);
+    expect(normalize('127 over 78')).toEqual(normalize('one hundred twenty seven over seventy eight'));
+    expect(normalize('two thousand twenty six')).toEqual(['2026']);
+    expect(normalize('twenty twenty six')).toEqual(['2026']);
+  });
+
+  it('keeps a lone "oh" as a word', () => {
+    expect(normalize('Oh, okay')).toEqual(['oh', 'okay']);
+  });
+
+  it('computes WER by word edit distance over normalized words', () => {
+    expect(wer('the cat sat', 'the cat sat').wer).toBe(0);
+    expect(wer('the cat sat', 'the cat').wer).toBeCloseTo(1 / 3);
+    expect(wer('the cat sat', 'a cat sat down').wer).toBeCloseTo(2 / 3);
+    expect(wer('Metformin 500 mg.', 'metformin five hundred MG').wer).toBe(0);
+  });
+
+  it('is symmetric in normalization: a text always matches itself, whatever it holds', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (s) => {
+        expect(wer(s, s).wer).toBe(0);
+        expect(normalize(normalize(s).join(' '))).toEqual(normalize(s));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
