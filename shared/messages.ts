@@ -85,6 +85,8 @@ export const SourceStats = z
     envelope: z.array(z.number().nonnegative()),
     ended: ErrorCode.nullable(),
     latencyMs: z.object({ p50: z.number(), p95: z.number(), max: z.number() }).strict(),
+    /** peak level of the tab audio played back to the clinician (null: not played back) */
+    playbackPeak: z.number().nonnegative().nullable(),
   })
   .strict();
 export type SourceStats = z.infer<typeof SourceStats>;
