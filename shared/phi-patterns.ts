@@ -208,7 +208,7 @@ const ZIP_STATE_RE = new RegExp(`\\b(?:${US_STATES}),?\\s+(\\d{5}(?:-\\d{4})?)\\
 const ZIP4_RE = /(?<![\d-])\d{5}-\d{4}(?![\d-])/g;
 
 /** "ends in 1441", "last four are 1441": a partial SSN/card/account is still an identifier. */
-const LAST_FOUR_RE = /\b(?:ends?\s+(?:in|with)|ending\s+(?:in|with)|last\s+(?:four|4)(?:\s+digits)?(?:\s+(?:is|are|of\s+\w+))?)[:,]?\s+(\d{4})\b/gi;
+const LAST_FOUR_RE = /\b(?:ends?\s+(?:in|with)|ending\s+(?:in|with)|last\s+(?:four|4)\b[^.?!\d]{0,40}?)[:,]?\s*(\d{4})\b/gi;
 
 /** Prefixed ids: MR1934144, SN46641410, AC0978628, member W999830664. */
 const PREFIXED_ID_RE = /\b(MRN?|SN|S\/N|AC|ACCT|ID|PT)[-#:]?(\d{5,})\b/g;

@@ -13,6 +13,7 @@ import {
   WEEKDAYS,
   isCommonWord,
   isFunctionWord,
+  isKnownName,
   commonRank,
 } from './lexicon/index.ts';
 import { DAY_NUM, DAY_WORD, DIGIT_WORD_ALT, YEAR_NUM, YEAR_WORDS, parseDay, parseSmallNumber } from './numbers.ts';
@@ -78,7 +79,6 @@ export function emptyTerms(): VisitTerms {
 const MONTH = `(?:${MONTH_ALT})`;
 const DAY = `(?:${DAY_NUM}|${DAY_WORD})`;
 const YEAR = `(?:${YEAR_NUM}|${YEAR_WORDS})`;
-const WEEKDAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)';
 
 /** "July fifth, nineteen fifty", "December 28th, 1952", "March the 4th", "Jan. 5 '82". */
 const DATE_MDY_RE = new RegExp(`\\b${MONTH}(?![\\w])\\s+(?:the\\s+)?(${DAY})(?![\\w])(?:(?:,\\s*|\\s+)(?:of\\s+)?(${YEAR}|\\d{2})(?![\\w]))?`, 'gi');
@@ -87,7 +87,7 @@ const DATE_DMY_RE = new RegExp(`(?:\\bthe\\s+)?\\b(${DAY})\\s+(?:of\\s+)?${MONTH
 /** "March 2019", "December of 2019": the month is a date element (Safe Harbor keeps only the year). */
 const DATE_MY_RE = new RegExp(`\\b${MONTH}(?![\\w])(?:\\s+of)?,?\\s+(${YEAR})(?![\\w])`, 'gi');
 /** "on the 16th", "by the twenty-first": a day of the month on its own. */
-const DATE_DAY_ONLY_RE = new RegExp(`\\b(?:on|by|until|till|before|after|since|from|through|thru|to)\\s+(the\\s+(?:${DAY_WORD.replace(/\|(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|one|two|three|four|five|six|seven|eight|nine)\)$/, ')')}|[0-3]?\\d(?:st|nd|rd|th)))(?![\\w])(?!\\s+(?:floor|time|grade|percentile|day|week|month|year|birthday|anniversary|visit|dose|round|cycle|street|avenue))`, 'gi');
+const DATE_DAY_ONLY_RE = new RegExp(`\\b(?:on|by|until|till|before|after|since|from|through|thru|to|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\\s+(the\\s+(?:${DAY_WORD.replace(/\|(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|one|two|three|four|five|six|seven|eight|nine)\)$/, ')')}|[0-3]?\\d(?:st|nd|rd|th)))(?![\\w])(?!\\s+(?:floor|time|grade|percentile|day|week|month|year|birthday|anniversary|visit|dose|round|cycle|street|avenue))`, 'gi');
 /** "7 16 2026" / "7, 16, 2026": slashes read as pauses. */
 const DATE_SPACED_RE = /(?<![\w.,])(\d{1,2})[,]?\s+(\d{1,2})[,]?\s+((?:19|20)\d{2})(?![\w])/g;
 /** A bare month name ("in March") — strict mode only. */
@@ -160,7 +160,7 @@ function dates(text: string, out: Candidate[], strict: boolean): void {
 // ---------------------------------------------------------------------------------------------
 // Ages over 89 (Safe Harbor: ages over 89 and all elements of dates indicative of such an age)
 
-const AGE_NUM = "(\\d{2,3}|(?:a|one)\\s+hundred(?:\\s+and)?(?:[\\s-]+[a-z]+(?:-[a-z]+)?)?|ninety(?:-[a-z]+)?|undefined(?:-[a-z]+)?)";
+const AGE_NUM = "(\\d{2,3}|(?:a|one)\\s+hundred(?:\\s+and)?(?:[\\s-]+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)(?:-[a-z]+)?)?|ninety(?:[- ](?:one|two|three|four|five|six|seven|eight|nine)\\b)?|undefined(?:-[a-z]+)?)";
 /** "93 years old", "a 97-year-old", "aged 101". */
 const AGE_AFTER_RE = new RegExp(`\\b${AGE_NUM}(?=[\\s-]+(?:years?|yrs?|yo|y/o)(?:[\\s-]+old|\\s+of\\s+age)?\\b|-year-old\\b)`, 'gi');
 /** "I'm 93", "she turned ninety-five", "my father is 101", "lived to ninety-six", "I'll be 95". */
@@ -259,7 +259,8 @@ function spokenIds(text: string, out: Candidate[]): void {
 // ---------------------------------------------------------------------------------------------
 // Addresses, cities, ZIP
 
-const NAME_WORD = "(?:\\p{Lu}\\p{Ll}?['’]\\p{Lu}\\p{Ll}+|(?:Mc|Mac)\\p{Lu}\\p{Ll}+|\\p{Lu}\\p{Ll}+(?:-\\p{Lu}\\p{Ll}+)?)";
+/** One capitalised name word: "Novak", "O'Brien", "McMurray", "DeShawn", "Smith-Jones", "José". */
+const NAME_WORD = "(?:\\p{Lu}\\p{Ll}?['’])?\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)*(?:-\\p{Lu}\\p{Ll}+(?:\\p{Lu}\\p{Ll}+)*)?";
 const STREET_SUFFIX_LC = '(?:street|avenue|road|boulevard|lane|terrace|parkway|highway|circle|court|drive|place|way)';
 const NUM_WORDS = `(?:(?:${DIGIT_WORD_ALT}|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)[\\s-]+){1,6}`;
 const ADDRESS_SPOKEN_RE = new RegExp(`\\b(?:\\d{1,6}\\s+|${NUM_WORDS})(?:[a-z]+\\s+){1,3}${STREET_SUFFIX_LC}\\b`, 'gi');
@@ -328,7 +329,7 @@ function addresses(text: string, out: Candidate[]): void {
 
 const PARTICLE = "(?:de|del|della|da|das|do|dos|du|van|von|der|den|la|le|di|bin|ibn|al|el|St\\.?|Dela|De|Del|Della|La|Le|Van|Von|Da|Di|Du|Abu|Ben)";
 /** A person's name: 1–4 name words, particles allowed inside ("Chidi Dela Cruz", "Ana de la Cruz"). */
-const NAME_SEQ = `${NAME_WORD}(?:\\s+(?:${PARTICLE}\\s+){0,2}${NAME_WORD}){0,3}`;
+const NAME_SEQ = `${NAME_WORD}(?:\\s+(?:\\p{Lu}\\.\\s+)?(?:${PARTICLE}\\s+){0,2}${NAME_WORD}){0,3}`;
 /** An initial ("J.") may start or sit inside a name. */
 const NAME_SEQ_I = `(?:\\p{Lu}\\.\\s+)?${NAME_SEQ}`;
 
@@ -378,7 +379,7 @@ function trimNameSeq(seq: string, strong: boolean): string {
     if (!isParticle) {
       if (NOT_A_NAME.has(l)) break;
       // A first name that is also a brand or a word ("Yasmin", "Grace") stays part of the name.
-      if (isAllowedCapWord(w) && !(!MONTHS.has(l) && !WEEKDAYS.has(l) && FIRST_NAMES.has(l) && (strong || count > 0 || !isCommonWord(l)))) break;
+      if (isAllowedCapWord(w) && !(!MONTHS.has(l) && !WEEKDAYS.has(l) && FIRST_NAMES.has(l) && (strong || count > 0))) break;
       if (HONORIFIC_EXACT_RE.test(w)) break;
     }
     keep += (i > 0 ? (words[i - 1] ?? '') : '') + w;
@@ -446,6 +447,8 @@ function sentenceInitial(text: string, i: number): boolean {
     // "Dr. Kang": the period of an honorific does not end a sentence.
     const before = text.slice(Math.max(0, j - 10), j);
     if (HONORIFIC_BEFORE_PERIOD_RE.test(before)) return false;
+    // A middle initial ("John Q. Public") does not end a sentence either.
+    if (/(?:^|\s)\p{Lu}$/u.test(before)) return false;
     return true;
   }
   return c === '!' || c === '?' || c === ':' || c === ';' || c === '…';
@@ -461,55 +464,62 @@ function properNouns(text: string, out: Candidate[], strict: boolean, lowerSeen:
   CAP_WORD_RE.lastIndex = 0;
   let runStart = -1;
   let runEnd = -1;
+  let runStrong = 0;
+  let runWords = 0;
+  let runFirstName = false;
   let runType: PhiType = 'NAME';
   const flush = () => {
-    if (runStart >= 0) pushName(out, text, runStart, text.slice(runStart, runEnd), 'proper', 40);
-    if (runStart >= 0 && runType === 'CITY') {
+    // A run of only "weak" words (capitalised everyday words) is a name only when it reads like
+    // one: two or more words starting with a known given name ("John Q. Public", "Tom White").
+    if (runStart >= 0 && (runStrong > 0 || (runFirstName && runWords >= 2))) {
+      pushName(out, text, runStart, text.slice(runStart, runEnd), 'proper', 40);
       const last = out[out.length - 1];
-      if (last && last.start === runStart) last.type = 'CITY';
+      if (runType === 'CITY' && last && last.start === runStart) last.type = 'CITY';
     }
     runStart = -1;
+    runStrong = 0;
+    runWords = 0;
+    runFirstName = false;
   };
   for (let m = CAP_WORD_RE.exec(text), g = 0; m !== null && g < 200_000; m = CAP_WORD_RE.exec(text), g++) {
     const w = m[0];
     const start = m.index;
     const end = start + w.length;
-    // Inside a larger token ("iPhone", "McDonald's" handled by the word regex; "e-Mail"): skip.
+    // Inside a larger token ("iPhone"): skip.
     if (start > 0 && /[\p{L}\d]/u.test(text[start - 1] ?? '')) continue;
     const bare = w.replace(POSSESSIVE_RE, '');
     const lower = bare.toLowerCase();
-    let isName = false;
+    // 0 = not a name, 1 = weak (everyday word, capitalised), 2 = strong
+    let level = 0;
     if (!isAllowedCapWord(bare) && !HONORIFIC_EXACT_RE.test(bare)) {
       const after = text.slice(end, end + 30);
       const eponym = (POSSESSIVE_RE.test(w) || /^\s/.test(after)) && EPONYM_AFTER_RE.test(text.slice(start + bare.length, start + bare.length + 30));
       if (!eponym) {
         const initial = sentenceInitial(text, start);
-        if (!initial) isName = !isFunctionWord(lower) || FIRST_NAMES.has(lower);
-        else if (!isCommonWord(lower) && !lowerSeen.has(lower) && !lowerSeen.has(`~${lower.replace(/(?:ly|s|es|ed|ing)$/, '')}`) && !looksLikeWordForm(lower)) isName = true;
-        else if (strict && FIRST_NAMES.has(lower)) isName = true;
-        else {
-          // Sentence-initial common word followed directly by an uncommon capitalised word: "Will Novak".
-          const nxt = /^\s+(\p{Lu}\p{Ll}+)/u.exec(after);
-          const nxtWord = nxt?.[1] ?? '';
-          // "Walter Nair, born ...": a first name or a rarer word before a surname-like word.
-          if (nxt && (FIRST_NAMES.has(lower) || commonRank(lower) >= 2500) && !isCommonWord(nxtWord.toLowerCase()) && !isAllowedCapWord(nxtWord)) isName = true;
-        }
+        if (!initial) level = isFunctionWord(lower) ? 1 : 2;
+        else if (!isCommonWord(lower) && !lowerSeen.has(lower) && !lowerSeen.has(`~${lower.replace(/(?:ly|s|es|ed|ing)$/, '')}`) && !looksLikeWordForm(lower)) level = 2;
+        else if (strict && FIRST_NAMES.has(lower)) level = 2;
+        // "Diego Lindqvist, born ...": a given name that is also a word joins the surname after it.
+        else if (isKnownName(lower) || FIRST_NAMES.has(lower) || commonRank(lower) >= 2500) level = 1;
       }
     }
-    if (!isName) {
+    if (level === 0) {
       flush();
       continue;
     }
     const gap = runStart >= 0 ? text.slice(runEnd, start) : '';
-    if (runStart >= 0 && /^\s+$/.test(gap) && !POSSESSIVE_RE.test(text.slice(runStart, runEnd))) {
-      runEnd = end;
-    } else {
+    // Words join a run across spaces and a middle initial ("John Q. Public").
+    const joins = runStart >= 0 && /^(?:\s+|\s+\p{Lu}\.\s+)$/u.test(gap) && !POSSESSIVE_RE.test(text.slice(runStart, runEnd));
+    if (!joins) {
       flush();
       runStart = start;
-      runEnd = end;
       const before = text.slice(Math.max(0, start - 30), start);
       runType = !FIRST_NAMES.has(lower) && /\b(?:in|from|near|to|at|of|outside|around)\s+(?:the\s+)?$/i.test(before) && !/\b(?:Dr|Doctor)\.?\s*$/.test(before) ? 'CITY' : 'NAME';
+      runFirstName = isKnownName(lower) || FIRST_NAMES.has(lower);
     }
+    runEnd = end;
+    runWords++;
+    if (level === 2) runStrong++;
   }
   flush();
 }

@@ -15,12 +15,30 @@ function toSet(raw: string | readonly string[]): Set<string> {
 /** First names that are also everyday words; at the start of a sentence they are words. */
 const NAME_WORDS = toSet(
   'will may can mark bill hope grace rose joy faith art sue pat frank rich ray dawn june august april summer ' +
-    'chance chase guy jack max miles sunny lane dean drew gene grant jean jay king major norm page price ' +
-    'rusty sandy skip stone ward wade carol carl tom harry eve ivy jade olive iris holly heather daisy ' +
-    'violet lily ginger amber crystal destiny honey lucky mercy misty patience precious rocky scott van ' +
-    'don dan ben bob sam al ed ted tim pete nick rob ken',
+    'chance chase guy jack max miles sunny lane dean drew grant jean jay king major norm page price ' +
+    'rusty sandy skip stone ward wade carol ivy jade olive iris holly heather daisy violet lily ginger amber ' +
+    'crystal destiny honey lucky mercy misty patience precious rocky van nick rob hunter taylor bell hall hill ' +
+    'wood bird fields field star sky storm angel prince bond gray grove shadow temple ebony charity candy ' +
+    'clay mill hunt cash brand early christian royal happy fair worth minor buddy sterling pearl foster ' +
+    'lay deck glad wake den marshall honor joy chip bone dot kit ring ford park',
 );
-
+/**
+ * Given names and surnames that are frequent in the common-word list *because* they are names
+ * (the name list above also holds ordinary words such as "my" and "any", so membership alone
+ * cannot decide). At a sentence start these are names.
+ */
+const COMMON_NAMES = toSet(
+  'john david james michael paul robert george thomas william peter mary richard martin mike tom chris steve jim ' +
+    'louis joe harry gene dave kelly andrew joseph brian daniel ann henry dan eric victoria tim don stephen ' +
+    'elizabeth jeff ben kevin jordan tony edward matt howard sam allen adam jennifer antonio sarah gary alan ' +
+    'jason jose jane kim charlotte bruce simon patrick barbara alexander anne ryan susan alex lawrence anthony ' +
+    'morgan andy christopher jon wayne tiffany larry steven greg ron russell roger lisa sean keith linda anna ' +
+    'maria jonathan jessica terry stewart jerry rick laura fred billy craig johnny nancy walter carl arthur albert ' +
+    'raymond gerald dorothy helen margaret ruth betty virginia smith jackson davis miller anderson moore harris ' +
+    'clark nelson adams hamilton johnson williams wilson thompson martinez garcia rodriguez lopez gonzalez lee ' +
+    'young white green black brown walker scott lewis robinson wright lincoln franklin madison sydney kent ' +
+    'douglas gordon phil ross kerry dick les ed al jack ',
+);
 export const COMMON_WORDS: ReadonlySet<string> = toSet(COMMON_WORDS_RAW);
 /** Frequency rank in the common-word list (0 = most frequent). */
 const COMMON_RANK: ReadonlyMap<string, number> = new Map(COMMON_WORDS_RAW.split(' ').map((w, i) => [w, i] as const));
@@ -35,6 +53,18 @@ const DISCOURSE = toSet(
 );
 export const FIRST_NAMES: ReadonlySet<string> = toSet(FIRST_NAMES_RAW);
 
+/** Exam and vitals vocabulary that templates and dictation capitalise after a comma or colon. */
+const CLINICAL_WORDS = toSet(
+  'abdomen abdominal cranial nerves decreased increased diminished slower faster mild moderate severe tender ' +
+    'nontender soft lungs heart skin extremities neuro neurologic gait pupils throat ears nose neck chest back ' +
+    'bilateral bilaterally reflexes strength sensation vibration temp temperature pulse oxygen sats saturation ' +
+    'weight height exam examination assessment plan impression diagnosis history vitals labs irregular regular ' +
+    'rhythm murmur wheezes wheezing crackles rales edema swelling rash lesion alert oriented afebrile ' +
+    'appears appearance general constitutional cardiovascular respiratory musculoskeletal psychiatric mood affect ' +
+    'negative positive unremarkable clear intact symmetric normal abnormal stable improved worse better ' +
+    'left right upper lower anterior posterior lateral medial proximal distal',
+);
+
 /** Rank in the common-word list; Infinity when the word is not in it. */
 export function commonRank(lower: string): number {
   return COMMON_RANK.get(lower) ?? Number.POSITIVE_INFINITY;
@@ -42,18 +72,21 @@ export function commonRank(lower: string): number {
 
 /** The most frequent words (articles, pronouns, auxiliaries): capitalised mid-sentence they are still words. */
 export function isFunctionWord(lower: string): boolean {
+  if (COMMON_NAMES.has(lower)) return false;
   const rank = COMMON_RANK.get(lower);
-  return DISCOURSE.has(lower) || (rank !== undefined && rank < 1000 && !FIRST_NAMES.has(lower)) || (rank !== undefined && rank < 300);
+  return DISCOURSE.has(lower) || CLINICAL_WORDS.has(lower) || (rank !== undefined && rank < 1000);
 }
 
 /** A lower-cased word that is an ordinary English word (and not only a first name). */
 export function isCommonWord(lower: string): boolean {
-  if (NAME_WORDS.has(lower) || DISCOURSE.has(lower)) return true;
-  const rank = COMMON_RANK.get(lower);
-  if (rank === undefined) return false;
-  // "maria", "kim": frequent in the corpus because they are names; the name list also holds
-  // words ("my", "any"), so only the rarer name-words count as names.
-  return !FIRST_NAMES.has(lower) || rank < 2500;
+  if (NAME_WORDS.has(lower) || DISCOURSE.has(lower) || CLINICAL_WORDS.has(lower)) return true;
+  if (COMMON_NAMES.has(lower)) return false;
+  return COMMON_RANK.has(lower);
+}
+
+/** A first name or a name frequent enough to be in the common-word list. */
+export function isKnownName(lower: string): boolean {
+  return COMMON_NAMES.has(lower) || (FIRST_NAMES.has(lower) && !COMMON_RANK.has(lower));
 }
 
 export const MONTHS: ReadonlyMap<string, number> = new Map([
