@@ -5,7 +5,7 @@
  *   chrome.scripting.executeScript(allFrames) and addressed with chrome.tabs.sendMessage(frameId)
  *   — the same path the side panel uses.
  */
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Frame, Page, Worker } from 'playwright-core';
@@ -45,7 +45,13 @@ export function pageScriptDriver(): Driver {
 /** The extension build to test: EHR_EXT_DIR, else .output/chrome-mv3 when it has the script, else the private build. */
 export function builtExtensionDir(): string {
   const candidates = [process.env.EHR_EXT_DIR, '/tmp/scribe-ehr-build/chrome-mv3', join(ROOT, '.output/chrome-mv3')];
-  for (const c of candidates) if (c && existsSync(join(c, EHR_SCRIPT)) && existsSync(join(c, 'manifest.json'))) return resolve(c);
+  for (const c of candidates) {
+    if (!c || !existsSync(join(c, EHR_SCRIPT)) || !existsSync(join(c, 'manifest.json'))) continue;
+    const built = statSync(join(c, EHR_SCRIPT)).mtimeMs;
+    const src = [join(ROOT, 'extension/entrypoints/ehr.content.ts'), ...readdirSync(join(ROOT, 'extension/lib/ehr')).map((f) => join(ROOT, 'extension/lib/ehr', f))];
+    if (src.some((f) => statSync(f).mtimeMs > built)) console.warn(`[ehr e2e] ${c} is older than extension/lib/ehr: rebuild to test the current code`);
+    return resolve(c);
+  }
   throw new Error(`no extension build with ${EHR_SCRIPT}: run \`npx wxt build\` (or \`npx wxt build -c tests/e2e/ehr/wxt.ehr.config.ts\`)`);
 }
 
