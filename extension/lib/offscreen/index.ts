@@ -1,34 +1,68 @@
 import browser from 'webextension-polyfill';
 import { CaptureSession } from '../audio/capture.ts';
+import { AsrClient } from '../asr/client.ts';
+import AsrWorker from '../asr/worker.ts?worker';
+import type { AsrConfig } from '../asr/protocol.ts';
 import { emit, listen } from '../messaging/index.ts';
 
-async function measureMemory(): Promise<number | null> {
-  // measureUserAgentSpecificMemory needs cross-origin isolation, which this document has.
-  const perf = performance as Performance & {
-    measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }>;
-    memory?: { usedJSHeapSize: number };
-  };
-  try {
-    if (crossOriginIsolated && perf.measureUserAgentSpecificMemory) return (await perf.measureUserAgentSpecificMemory()).bytes;
-  } catch {
-    /* fall through */
-  }
+/**
+ * JS heap of this document (performance.memory). measureUserAgentSpecificMemory would be more
+ * complete but resolves only at the next full GC (up to ~20 s), too slow for a button press.
+ */
+function measureMemory(): number | null {
+  const perf = performance as Performance & { memory?: { usedJSHeapSize: number } };
   return perf.memory?.usedJSHeapSize ?? null;
 }
 
-/** Wires the offscreen document: capture now, the ASR worker next (issue 4). */
+/** The ASR defaults (asr.design.md): whisper-base, WebGPU when a real adapter exists else WASM. */
+function asrConfig(telehealth: boolean): AsrConfig {
+  return {
+    model: 'whisper-base',
+    baseUrl: browser.runtime.getURL('/'),
+    backend: 'auto',
+    // telehealth: mic = clinician, tab = remote party; one in-room mic: unlabelled (no diarization)
+    speakerMode: telehealth ? 'source' : 'unlabelled',
+    partials: true,
+    prompt: false,
+    vad: 'silero',
+  };
+}
+
+/** Wires the offscreen document: capture → ASR worker → transcript events. */
 export function startOffscreen(): void {
+  const asr = new AsrClient({
+    // A dedicated module worker (Vite bundles it): Whisper never runs on the capture thread.
+    createWorker: () => new AsrWorker({ name: 'asr' }),
+    onStatus: (status) => void emit({ target: 'panel', evt: 'asr.status', status }),
+    onSegment: (segment) => void emit({ target: 'panel', evt: 'transcript.segment', segment }),
+  });
+  let flushing: Promise<boolean> | null = null;
   const session = new CaptureSession({
     getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
     workletUrl: browser.runtime.getURL('/capture-worklet.js'),
     onStatus: (status) => void emit({ target: 'panel', evt: 'capture.status', status }),
+    onFrames: (source, samples) => asr.frames(source, samples),
   });
   listen('offscreen', {
-    'capture.start': (m) => session.start({ visitId: m.visitId, mic: m.mic, tabStreamId: m.tabStreamId, playTabAudio: m.playTabAudio }),
+    'capture.start': (m) => {
+      flushing = null;
+      asr.begin(asrConfig(m.tabStreamId !== undefined));
+      return session.start({ visitId: m.visitId, mic: m.mic, tabStreamId: m.tabStreamId, playTabAudio: m.playTabAudio });
+    },
     'capture.pause': () => session.pause(),
     'capture.resume': () => session.resume(),
-    'capture.stop': () => session.stop(),
+    'capture.stop': async () => {
+      const status = await session.stop();
+      // The last utterance is decoded after the stop; asr.transcript waits for it.
+      flushing = asr.flush();
+      return status;
+    },
     'capture.status': () => session.status(),
-    'capture.summary': async () => session.summary(await measureMemory()),
+    'capture.summary': () => session.summary(measureMemory()),
+    'asr.status': async () => ({ status: asr.status, stats: await asr.stats() }),
+    'asr.transcript': async () => {
+      const complete = flushing ? await flushing : false;
+      return { complete, status: asr.status, stats: await asr.stats(), segments: asr.transcript() };
+    },
   });
 }

@@ -1,0 +1,239 @@
+/// <reference lib="webworker" />
+import { env, pipeline } from '@huggingface/transformers';
+import * as ort from 'onnxruntime-web/webgpu';
+import type { Source } from '../../../shared/transcript.ts';
+import { AsrEngine, percentile } from './engine.ts';
+import { diagnose } from './diagnose.ts';
+import { FromWorker, ToWorker, type AsrConfig, type AsrStats, type AsrStatus } from './protocol.ts';
+import { SileroVad, type OrtLike } from './silero.ts';
+import { EnergyVad, type FrameScorer } from './vad.ts';
+import { CLINICAL_PROMPT, WhisperTranscriber, type WhisperParts } from './whisper.ts';
+
+/**
+ * The ASR worker: a dedicated module worker spawned by the offscreen document, so Whisper's
+ * seconds-long inference never blocks the capture thread. Loads the staged model files from the
+ * extension (never a hub or CDN), picks the backend, and runs the AsrEngine scheduler.
+ * Nothing here logs or throws content: failures become AsrStatus codes naming a model file.
+ */
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+function post(msg: FromWorker): void {
+  scope.postMessage(msg);
+}
+
+let status: AsrStatus = {
+  phase: 'idle',
+  model: 'whisper-base',
+  backend: null,
+  crossOriginIsolated: scope.crossOriginIsolated,
+  threads: 0,
+  vad: null,
+  progress: 0,
+  loadMs: null,
+  error: null,
+};
+function setStatus(p: Partial<AsrStatus>): void {
+  status = { ...status, ...p };
+  post({ type: 'status', status });
+}
+
+let engine: AsrEngine | null = null;
+let ready: Promise<boolean> | null = null;
+let config: AsrConfig | null = null;
+let sileroModel: Uint8Array | null = null;
+/** frames that arrive while the model loads are kept (bounded: ~2 min per source) and fed after */
+const backlog: { source: Source; samples: Float32Array }[] = [];
+const BACKLOG_MAX = 2 * 60 * 10;
+
+/** a WebGPU adapter that is a real GPU (a software/fallback adapter is ~60× slower than WASM here) */
+async function usableWebGpu(): Promise<boolean> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter: () => Promise<unknown> } }).gpu;
+  if (!gpu) return false;
+  try {
+    const adapter = (await gpu.requestAdapter()) as { info?: { isFallbackAdapter?: boolean; architecture?: string; vendor?: string }; isFallbackAdapter?: boolean } | null;
+    if (!adapter) return false;
+    const info = adapter.info ?? {};
+    if (adapter.isFallbackAdapter || info.isFallbackAdapter) return false;
+    return !/swiftshader/i.test(`${info.architecture ?? ''} ${info.vendor ?? ''}`);
+  } catch {
+    return false;
+  }
+}
+
+async function load(cfg: AsrConfig): Promise<boolean> {
+  const t0 = performance.now();
+  const threads = cfg.threads ?? (scope.crossOriginIsolated ? Math.max(1, navigator.hardwareConcurrency || 1) : 1);
+  setStatus({ phase: 'loading', model: cfg.model, progress: 0, threads, crossOriginIsolated: scope.crossOriginIsolated, error: null });
+
+  env.allowRemoteModels = false; // never a hub
+  env.allowLocalModels = true;
+  env.localModelPath = `${cfg.baseUrl}models/`;
+  env.useBrowserCache = false; // the files are already on disk inside the extension
+  env.useWasmCache = false; // would import the runtime from a blob: URL, which the extension CSP forbids
+  const wasm = env.backends.onnx.wasm;
+  if (wasm) {
+    wasm.wasmPaths = { mjs: `${cfg.baseUrl}ort/ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${cfg.baseUrl}ort/ort-wasm-simd-threaded.asyncify.wasm` };
+    wasm.numThreads = threads;
+    wasm.proxy = false; // already off the main thread
+  }
+
+  // Per-file progress, weighted by size.
+  const loaded = new Map<string, [number, number]>();
+  const progress_callback = (p: { status?: string; file?: string; loaded?: number; total?: number }): void => {
+    if (p.status !== 'progress' || !p.file) return;
+    loaded.set(p.file, [p.loaded ?? 0, p.total ?? 0]);
+    let a = 0;
+    let b = 0;
+    for (const [l, t] of loaded.values()) {
+      a += l;
+      b += t;
+    }
+    // whisper-base is ~78 MB: the model files dominate, so size-weighted progress is honest
+    const next = b > 0 ? Math.min(0.99, a / b) : 0;
+    if (next - status.progress >= 0.02) setStatus({ progress: next });
+  };
+
+  let parts: WhisperParts | null = null;
+  let backend: 'webgpu' | 'wasm' = 'wasm';
+  const wantGpu = cfg.backend === 'webgpu' || (cfg.backend === 'auto' && (await usableWebGpu()));
+  for (const device of wantGpu ? (['webgpu', 'wasm'] as const) : (['wasm'] as const)) {
+    try {
+      const asr = await pipeline('automatic-speech-recognition', cfg.model, { dtype: 'q8', device, progress_callback });
+      parts = asr as unknown as WhisperParts;
+      backend = device;
+      break;
+    } catch {
+      /* next device, then diagnosis below */
+    }
+  }
+  if (!parts) {
+    const d = await diagnose(cfg.baseUrl, cfg.model).catch(() => null);
+    if (d) setStatus({ phase: 'error', error: d });
+    else {
+      const rt = await fetch(`${cfg.baseUrl}ort/ort-wasm-simd-threaded.asyncify.wasm`, { method: 'HEAD' }).then((r) => r.ok).catch(() => false);
+      setStatus({ phase: 'error', error: { code: rt ? 'model_load_failed' : 'runtime_load_failed', file: null } });
+    }
+    return false;
+  }
+
+  let vad: 'silero-v5' | 'energy' = 'energy';
+  if (cfg.vad === 'silero') {
+    try {
+      const res = await fetch(`${cfg.baseUrl}models/silero-vad/silero_vad_v5.onnx`);
+      if (!res.ok) throw new Error('missing');
+      sileroModel = new Uint8Array(await res.arrayBuffer());
+      // one probe session proves the model and runtime work before the visit depends on it
+      const probe = await SileroVad.create(ort as unknown as OrtLike, sileroModel);
+      await probe.score(new Float32Array(512));
+      vad = 'silero-v5';
+    } catch {
+      // Documented fallback (vad.ts EnergyVad); the status says which detector runs.
+      sileroModel = null;
+    }
+  }
+
+  const transcriber = new WhisperTranscriber(parts, cfg.prompt ? CLINICAL_PROMPT : null);
+  // Warm-up: the first decode compiles kernels; do it now, not on the clinician's first sentence.
+  try {
+    await transcriber.transcribe(new Float32Array(16_000), 'partial');
+  } catch {
+    setStatus({ phase: 'error', error: { code: 'decode_failed', file: null } });
+    return false;
+  }
+  engine = await makeEngine(cfg);
+  setStatus({ phase: 'ready', backend, vad, progress: 1, loadMs: Math.round(performance.now() - t0) });
+  transcriberRef = transcriber;
+  return true;
+}
+
+let transcriberRef: WhisperTranscriber | null = null;
+
+async function scorerFor(): Promise<FrameScorer> {
+  if (sileroModel) {
+    try {
+      return await SileroVad.create(ort as unknown as OrtLike, sileroModel);
+    } catch {
+      /* fall through */
+    }
+  }
+  return new EnergyVad();
+}
+
+async function makeEngine(cfg: AsrConfig): Promise<AsrEngine> {
+  // Scorers are created up front (session creation is async; the engine's factory is sync).
+  const scorers = { mic: await scorerFor(), tab: await scorerFor() };
+  const t: { transcribe: WhisperTranscriber['transcribe'] } = {
+    transcribe: (audio, kind) => {
+      if (!transcriberRef) return Promise.resolve('');
+      return transcriberRef.transcribe(audio, kind);
+    },
+  };
+  return new AsrEngine(
+    { speakerMode: cfg.speakerMode, partials: cfg.partials, partialEveryS: 2 },
+    t,
+    (source) => scorers[source],
+    (s) => {
+      const { latencyMs, ...segment } = s;
+      post({ type: 'segment', segment, latencyMs });
+    },
+  );
+}
+
+function stats(): AsrStats {
+  const s = engine?.stats;
+  const audioS = s ? s.audioS.mic + s.audioS.tab : 0;
+  const lat = s?.latencyMs ?? [];
+  return {
+    audioS,
+    speechS: s?.speechS ?? 0,
+    decodeMs: s?.decodeMs ?? 0,
+    rtf: s && audioS > 0 ? s.decodeMs / 1000 / audioS : null,
+    finals: s?.finals ?? 0,
+    decodes: s?.decodes ?? { final: 0, speculative: 0, speculativeUsed: 0, partial: 0 },
+    latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), max: lat.length ? Math.max(...lat) : null, n: lat.length },
+  };
+}
+
+scope.onmessage = (ev: MessageEvent<unknown>) => {
+  const parsed = ToWorker.safeParse(ev.data);
+  if (!parsed.success) return; // dropped, never echoed
+  const msg = parsed.data;
+  switch (msg.type) {
+    case 'init':
+      if (ready) return;
+      config = msg.config;
+      ready = load(msg.config).then((ok) => {
+        // synchronous, in arrival order (engine.push frames synchronously and chains the VAD)
+        const e = engine;
+        if (ok && e) for (const b of backlog.splice(0)) void e.push(b.source, b.samples);
+        return ok;
+      });
+      return;
+    case 'frames':
+      if (engine && backlog.length === 0) void engine.push(msg.source, msg.samples);
+      else if (status.phase !== 'error') {
+        backlog.push({ source: msg.source, samples: msg.samples });
+        if (backlog.length > BACKLOG_MAX) backlog.shift();
+      }
+      return;
+    case 'flush':
+      void (async () => {
+        await ready;
+        await engine?.flush();
+        post({ type: 'flushed', seq: msg.seq });
+      })();
+      return;
+    case 'stats':
+      post({ type: 'stats', seq: msg.seq, stats: stats() });
+      return;
+    case 'reset':
+      void (async () => {
+        if (!(await ready) || !config) return;
+        engine?.stop();
+        config = { ...config, speakerMode: msg.speakerMode };
+        engine = await makeEngine(config);
+      })();
+      return;
+  }
+};
