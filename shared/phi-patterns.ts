@@ -170,6 +170,8 @@ const SPOKEN_EMAIL_RE = new RegExp(
 );
 const URL_SCHEME_RE = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'`]+/gi;
 const URL_BARE_RE = new RegExp(`\\b[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\\.[A-Za-z0-9-]{1,63})*\\.${TLD}\\b(?:[/?#][^\\s<>"'\`]*)?`, 'gi');
+/** Any-TLD host with a path: "meet.clinic.xyz/abc-123" (a path makes a bare host unambiguous). */
+const URL_ANY_TLD_PATH_RE = /\b[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\/[^\s<>"'`]*[^\s<>"'`.,;:!?)]/g;
 /** Spoken URL: "portal dot example dot com slash join". */
 const SPOKEN_URL_RE = new RegExp(`\\b[A-Za-z0-9-]+(?:\\s+dot\\s+[A-Za-z0-9-]+)*\\s+dot\\s+${TLD}\\b(?:\\s+slash\\s+[A-Za-z0-9-]+)*`, 'gi');
 const IPV4_RE = /\b\d{1,3}(?:\.\d{1,3}){3}\b/g;
@@ -235,6 +237,9 @@ const CLINICAL_TOKENS = new Set(
   ],
 );
 
+/** Word parts that make "N-word" a quantity rather than an id (lower-case, spoken-English words). */
+const WORDISH = /^(?:year|years|yr|old|month|months|week|weeks|day|days|hour|hours|hr|minute|minutes|min|second|seconds|time|times|pack|packs|step|steps|point|points|lead|item|mile|miles|pound|pounds|inch|inches|foot|feet|meter|dose|doses|tablet|tablets|pill|pills|unit|units|fold|degree|degrees|percent|way|ways|part|parts|star|level|grade|stage|type|phase|room|bed|story|floor|night|nights|shift|count|panel|gram|grams|milligram|milligrams|liter|liters|cup|cups|drink|drinks|beer|beers|glass|glasses|page|pages|minute|episode|episodes)$/i;
+
 function digitCount(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
@@ -266,6 +271,8 @@ export function looksLikeId(token: string): boolean {
     if (groups.length === 1) return d >= 8;
     return d >= 7;
   }
+  // "92-year-old", "24-hour", "3-day": a number glued to ordinary words is not an id.
+  if (token.includes('-') && token.split('-').some((p) => p.length >= 3 && /^[A-Za-z]+$/.test(p) && WORDISH.test(p))) return false;
   // Mixed letters and digits: ids, unless very short and clinical-looking (A1c, B12: excluded above).
   if (d >= 4) return true;
   return d >= 2 && l >= 2 && token.length >= 6;
@@ -366,6 +373,7 @@ export function patternCandidates(text: string): PatternCandidate[] {
       if (end > m.index) out.push({ start: m.index, end, type: 'URL', prio: 80 });
     }
   }
+  if (hasDomainDot) pushAll(out, URL_ANY_TLD_PATH_RE, text, 'URL', 79);
   if (hasDotWord) pushAll(out, SPOKEN_URL_RE, text, 'URL', 78);
   // Everything below needs a digit.
   if (!hasDigit) return out;

@@ -699,6 +699,19 @@ function visitTerms(text: string, out: Candidate[], terms: VisitTerms): void {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Names spelled out letter by letter: "A-S-A-N-T-E", "K O W A L". Four letters or more. */
+const SPELLED_RE = /(?<![\w-])[A-Z](?:(?:-|\s|,\s|\.\s?)[A-Z]){3,}(?![\w-])/g;
+const SPELLED_ACRONYMS = new Set(['COPD', 'ADHD', 'HIPAA', 'CPAP', 'BIPAP', 'GERD', 'NSAID', 'NSAIDS', 'HEENT', 'PERRLA', 'MRSA', 'USA', 'FMLA', 'PTSD', 'ASAP', 'STAT', 'ICU', 'CABG', 'TURP', 'DNR', 'POLST']);
+
+function spelledNames(text: string, out: Candidate[]): void {
+  SPELLED_RE.lastIndex = 0;
+  for (let m = SPELLED_RE.exec(text), g = 0; m !== null && g < 50_000; m = SPELLED_RE.exec(text), g++) {
+    const letters = m[0].replace(/[^A-Z]/g, '');
+    if (SPELLED_ACRONYMS.has(letters)) continue;
+    out.push({ start: m.index, end: m.index + m[0].length, type: 'NAME', prio: 54, source: 'spoken' });
+  }
+}
+
 /** Candidates from names and cities seen elsewhere in the visit (the second, visit-level pass). */
 export function seenCandidates(text: string, seen: Map<string, PhiType>): Candidate[] {
   const out: Candidate[] = [];
@@ -713,6 +726,7 @@ export function detectCandidates(text: string, terms: VisitTerms, strictness: St
   dates(text, out, strict);
   ages(text, out);
   spokenIds(text, out);
+  spelledNames(text, out);
   addresses(text, out);
   contextNames(text, out);
   properNouns(text, out, strict, terms.lowerSeen);
