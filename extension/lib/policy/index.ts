@@ -15,7 +15,7 @@ export {
   type ProviderMode,
   type MinimizerStrictness,
 } from './keys.ts';
-export { resolvePolicy, policyLogFields, changedPolicyKeys, defaultPolicy, type PolicyEntry, type PolicyResolution, type PolicySource } from './resolve.ts';
+export { resolvePolicy, type ResolveContext, policyLogFields, changedPolicyKeys, defaultPolicy, type PolicyEntry, type PolicyResolution, type PolicySource } from './resolve.ts';
 export { isOriginAllowed, isValidOriginPattern } from './origins.ts';
-export { watchPolicy, type ManagedStorageLike, type PolicyUpdate, type PolicyWatch } from './watch.ts';
+export { watchPolicy, type WatchOptions, type ManagedStorageLike, type PolicyUpdate, type PolicyWatch } from './watch.ts';
 export { attestConsent, captureGate, consentPrompt, telehealthNotice, type ConsentAttestation, type ConsentChannel, type CaptureGate } from './consent.ts';

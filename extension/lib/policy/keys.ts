@@ -193,7 +193,7 @@ export const POLICY_SPECS = {
     json: { type: 'array', items: { type: 'string' } },
     title: 'Allowed EHR origins',
     description:
-      'Origins into which an approved note may be written, e.g. https://ehr.example.org, https://*.example.org, https://ehr.example.org:8443. http is accepted only for localhost/127.0.0.1. An empty list disables writing. When any Scribe policy is set, this one must be set too (absent = writing disabled); with no policy at all, any https origin plus localhost is allowed. Invalid entries are ignored.',
+      'Origins into which an approved note may be written, e.g. https://ehr.example.org, https://*.example.org, https://ehr.example.org:8443. http is accepted only for localhost/127.0.0.1. An empty list disables writing. When any Scribe policy is set or the extension is force-installed, this one must be set too (absent = writing disabled); with no policy at all, any https origin plus localhost is allowed. Invalid entries are ignored.',
     default: DEFAULT_EHR_ORIGINS,
     fallback: [] as readonly string[],
     managedDefault: [] as readonly string[],

@@ -21,7 +21,7 @@ export interface PolicyResolution {
   readonly unknownKeys: readonly string[];
   /** The managed value as a whole was not an object (the extension runs on defaults). */
   readonly malformed: boolean;
-  /** At least one policy key is set: the install is managed by an admin. */
+  /** At least one policy key is set, or the extension was installed by policy. */
   readonly managed: boolean;
   /** Number of things the options page and the side panel should warn about. */
   readonly warningCount: number;
@@ -66,19 +66,27 @@ function deepFreeze<T>(v: T): T {
  * Pure, total (never throws), per key: a wrong-typed or out-of-range value falls back to that key's
  * fallback value and is reported; other keys are unaffected.
  */
-export function resolvePolicy(rawManaged: unknown): PolicyResolution {
+export interface ResolveContext {
+  /**
+   * The extension was installed by policy (chrome.management.getSelf().installType === 'admin').
+   * Such an install counts as managed even when no key arrived (e.g. Chromium dropped them all).
+   */
+  readonly adminInstalled?: boolean;
+}
+
+export function resolvePolicy(rawManaged: unknown, ctx: ResolveContext = {}): PolicyResolution {
   try {
-    return resolveUnsafe(rawManaged);
+    return resolveUnsafe(rawManaged, ctx.adminInstalled === true);
   } catch {
     // Unreachable by design (every step above is guarded); the boundary still never throws.
-    return resolveUnsafe({});
+    return resolveUnsafe({}, ctx.adminInstalled === true);
   }
 }
 
-function resolveUnsafe(rawManaged: unknown): PolicyResolution {
+function resolveUnsafe(rawManaged: unknown, adminInstalled: boolean): PolicyResolution {
   const malformed = rawManaged !== undefined && rawManaged !== null && !isPlainObject(rawManaged);
   const raw: Record<string, unknown> = isPlainObject(rawManaged) ? rawManaged : {};
-  const managed = Object.keys(raw).length > 0;
+  const managed = adminInstalled || Object.keys(raw).length > 0;
   const values = new Map<PolicyKey, unknown>();
   const entries = new Map<PolicyKey, PolicyEntry>();
 

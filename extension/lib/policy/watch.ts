@@ -32,8 +32,25 @@ export interface PolicyWatch {
  * The whole area is re-read on each change rather than applying the diff, and a slower earlier
  * read never overwrites a newer one.
  */
-export function watchPolicy(storage: ManagedStorageLike, onChange: (u: PolicyUpdate) => void): PolicyWatch {
+export interface WatchOptions {
+  /**
+   * Was the extension installed by policy? Pass
+   * `() => chrome.management.getSelf().then((s) => s.installType === 'admin')` (no permission needed).
+   * A policy-installed extension is treated as managed even when no key arrived.
+   */
+  adminInstalled?: () => Promise<boolean>;
+}
+
+export function watchPolicy(storage: ManagedStorageLike, onChange: (u: PolicyUpdate) => void, opts: WatchOptions = {}): PolicyWatch {
   let latest: PolicyResolution | undefined;
+  let admin: Promise<boolean> | undefined;
+  const adminInstalled = (): Promise<boolean> => {
+    admin ??= (opts.adminInstalled ?? (() => Promise.resolve(false)))().then(
+      (v) => v === true,
+      () => false,
+    );
+    return admin;
+  };
   let generation = 0;
   let stopped = false;
   let resolveReady: (r: PolicyResolution) => void = () => {};
@@ -48,8 +65,9 @@ export function watchPolicy(storage: ManagedStorageLike, onChange: (u: PolicyUpd
     } catch {
       readError = true;
     }
+    const isAdmin = await adminInstalled();
     if (stopped || mine !== generation) return;
-    latest = resolvePolicy(raw);
+    latest = resolvePolicy(raw, { adminInstalled: isAdmin });
     resolveReady(latest);
     try {
       onChange({ resolution: latest, cause, readError });

@@ -44,6 +44,16 @@ describe('watchPolicy', () => {
     expect(f.listeners.size).toBe(0);
   });
 
+  it('a policy-installed extension with no keys (all dropped by Chromium) counts as managed', async () => {
+    const f = fakeStorage({});
+    const w = watchPolicy(f.storage, () => {}, { adminInstalled: () => Promise.resolve(true) });
+    const res = await w.ready;
+    expect(res.managed).toBe(true);
+    expect(res.effective.allowedEhrOrigins).toEqual([]);
+    const w2 = watchPolicy(f.storage, () => {}, { adminInstalled: () => Promise.reject(new Error('no management api')) });
+    expect((await w2.ready).managed).toBe(false);
+  });
+
   it('an unreadable managed area runs on defaults and says so', async () => {
     const f = fakeStorage({}, { fail: true });
     let got: PolicyUpdate | undefined;
