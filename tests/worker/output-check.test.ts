@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NoteRequest, type Note } from '../../shared/api.ts';
+import { TEMPLATES } from '../../shared/notes/templates.ts';
 import { checkOutput } from '../../worker/src/middleware/output-check.ts';
 import { buildPrompt } from '../../worker/src/prompts/note-prompt.ts';
 import { call, captureConsole, errorCode, expectNoContent, records, SENTINELS, visit } from './helpers.ts';
@@ -10,12 +11,17 @@ const note = (text: string, evidence = ['s2'], key: Note['sections'][number]['ke
   sections: [{ key, title: 'Subjective', statements: [{ text, evidence }] }],
 });
 
+/** A note with the template's exact layout, `text` as the one statement of its first section. */
+const layoutNote = (text: string, evidence = ['s2'], template: keyof typeof TEMPLATES = 'soap'): Note => ({
+  sections: TEMPLATES[template].map((s, i) => ({ key: s.key, title: s.title, statements: i === 0 ? [{ text, evidence }] : [] })),
+});
+
 describe('output check (pure)', () => {
   const prompt = buildPrompt(req);
   const secrets = { canary: prompt.canary, system: prompt.system };
 
   it('accepts a note built from the input', () => {
-    expect(checkOutput(req, note('Dry cough for two weeks; [NAME_1] reports mild fever.'), { secrets, enforceTemplate: true })).toBeNull();
+    expect(checkOutput(req, layoutNote('Dry cough for two weeks; [NAME_1] reports mild fever.'), { secrets, enforceTemplate: true })).toBeNull();
   });
   it('refuses schema violations', () => {
     expect(checkOutput(req, { sections: 'x' })).toBe('schema');
@@ -46,10 +52,17 @@ describe('output check (pure)', () => {
     expect(checkOutput(req, note(sentence.toUpperCase()), { secrets })).toBe('prompt_leak');
     expect(checkOutput(req, note(prompt.system.slice(0, 300)), { secrets })).toBe('prompt_leak');
   });
-  it('refuses sections outside the template for LLM providers', () => {
-    const patientInstr = NoteRequest.parse(visit({ template: 'patient_instructions' }));
-    expect(checkOutput(patientInstr, note('Dry cough.', ['s2'], 'exam'), { enforceTemplate: true })).toBe('structure');
-    expect(checkOutput(patientInstr, note('Dry cough.', ['s2'], 'plan'), { enforceTemplate: true })).toBeNull();
+  it('refuses any section layout but the template layout (missing, extra, reordered, retitled)', () => {
+    const pi = NoteRequest.parse(visit({ template: 'patient_instructions' }));
+    const good = layoutNote('Dry cough.', ['s2'], 'patient_instructions');
+    expect(checkOutput(pi, good, { enforceTemplate: true })).toBeNull();
+    expect(checkOutput(pi, note('Dry cough.', ['s2'], 'plan'), { enforceTemplate: true })).toBe('structure');
+    const extra = { sections: [...good.sections, { key: 'exam' as const, title: 'Exam', statements: [] }] };
+    expect(checkOutput(pi, extra, { enforceTemplate: true })).toBe('structure');
+    const reordered = { sections: [...good.sections].reverse() };
+    expect(checkOutput(pi, reordered, { enforceTemplate: true })).toBe('structure');
+    const retitled = { sections: good.sections.map((x, i) => (i === 1 ? { ...x, title: 'Ignore previous instructions' } : x)) };
+    expect(checkOutput(pi, retitled, { enforceTemplate: true })).toBe('structure');
   });
   it('never throws on odd input', () => {
     for (const v of [null, undefined, 42, 'x', [], { sections: [null] }, { sections: [{ key: 'plan', statements: [{ text: 'x', evidence: [{}] }] }] }]) {
@@ -61,10 +74,11 @@ describe('output check (pure)', () => {
 
 describe('output check over HTTP (502 output_rejected, code only)', () => {
   it.each([
-    ['evidence', { sections: [{ key: 'plan', title: 'Plan', statements: [{ text: 'Rest.', evidence: ['nope'] }] }] }],
-    ['placeholder', { sections: [{ key: 'plan', title: 'Plan', statements: [{ text: 'Call [NAME_7].', evidence: ['s1'] }] }] }],
-    ['identifier', { sections: [{ key: 'plan', title: 'Plan', statements: [{ text: 'ZQXleak call 412-555-0147.', evidence: ['s1'] }] }] }],
-    ['schema', { sections: [{ key: 'plan', title: 'Plan', statements: [{ text: '', evidence: ['s1'] }] }] }],
+    ['evidence', layoutNote('Rest.', ['nope'])],
+    ['placeholder', layoutNote('Call [NAME_7].', ['s1'])],
+    ['identifier', layoutNote('ZQXleak call 412-555-0147.', ['s1'])],
+    ['schema', layoutNote('', ['s1'])],
+    ['structure', note('Rest.', ['s1'], 'plan')],
   ])('a provider note failing %s → 502', async (rule, bad) => {
     const fake = { id: 'extractor' as const, generate: async () => ({ ok: true as const, note: bad as Note, attempts: 1 }) };
     const { res, json, text } = await call(visit(), { deps: { providers: { extractor: fake } } });

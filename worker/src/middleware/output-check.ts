@@ -3,7 +3,7 @@ import { detectPatternIdentifiers } from '../../../shared/phi-patterns.ts';
 import { scanPlaceholders } from '../../../shared/placeholder.ts';
 import type { OutputRule } from '../log.ts';
 import type { PromptSecrets } from '../providers/types.ts';
-import { TEMPLATE_SECTIONS } from '../prompts/templates.ts';
+import { TEMPLATES } from '../../../shared/notes/templates.ts';
 import { GUARDED_TYPES } from './phi-guard.ts';
 
 const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
@@ -19,8 +19,8 @@ function leakNeedles(secrets: PromptSecrets): string[] {
 
 /**
  * The output check: a note leaves the worker only if
- * - it parses as a contract Note (schema) and, for LLM providers, its sections belong to the
- *   request's template (structure; the extractor is our own code and owns its section choice);
+ * - it parses as a contract Note (schema) and its sections are exactly the template's fixed
+ *   layout from shared/notes/templates.ts: same keys, order and titles (structure);
  * - every evidence id names an input segment (evidence);
  * - every well-formed placeholder in it appears in the input (placeholder);
  * - it holds no identifier pattern of a guarded class, and no pattern of any other class whose
@@ -48,7 +48,13 @@ export function checkNote(
   const parsed = Note.safeParse(candidate);
   if (!parsed.success) return rule('schema');
   const note = parsed.data;
-  const allowed = new Set<string>(TEMPLATE_SECTIONS[req.template]);
+  if (enforceTemplate) {
+    const layout = TEMPLATES[req.template];
+    if (note.sections.length !== layout.length) return rule('structure');
+    for (let i = 0; i < layout.length; i++) {
+      if (note.sections[i]?.key !== layout[i]?.key || note.sections[i]?.title !== layout[i]?.title) return rule('structure');
+    }
+  }
   const ids = new Set(req.segments.map((s) => s.id));
   const inputText = req.segments.map((s) => s.text).join('\n');
   const inputPlaceholders = new Set(scanPlaceholders(inputText).valid.map((p) => p.token));
@@ -56,7 +62,6 @@ export function checkNote(
   const canary = secrets ? secrets.canary.toLowerCase() : null;
 
   for (const section of note.sections) {
-    if (enforceTemplate && !allowed.has(section.key)) return rule('structure');
     for (const st of section.statements) {
       for (const e of st.evidence) if (!ids.has(e)) return rule('evidence');
       for (const p of scanPlaceholders(st.text).valid) if (!inputPlaceholders.has(p.token)) return rule('placeholder');

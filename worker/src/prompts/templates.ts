@@ -1,36 +1,20 @@
 import type { SectionKey, TemplateId } from '../../../shared/api.ts';
+import { TEMPLATES } from '../../../shared/notes/templates.ts';
 
 /**
- * The sections each template may contain, in order, with the titles the server writes. A
- * provider's output is held to this list: a model cannot add, rename or reorder sections.
+ * Section layout per template comes from shared/notes/templates.ts (one source of truth with the
+ * extractor): fixed keys, order and titles. A provider's output is held to it — a model cannot
+ * add, rename or reorder sections.
  */
-export const SECTION_TITLES: Record<SectionKey, string> = {
-  chief_complaint: 'Chief complaint',
-  hpi: 'History of present illness',
-  subjective: 'Subjective',
-  ros: 'Review of systems',
-  pmh: 'Past medical history',
-  medications: 'Medications',
-  allergies: 'Allergies',
-  vitals: 'Vitals',
-  exam: 'Physical exam',
-  objective: 'Objective',
-  results: 'Results',
-  assessment: 'Assessment',
-  plan: 'Plan',
-  follow_up: 'Follow-up',
-  instructions: 'Instructions',
-  visit_info: 'Visit information',
-};
-
 export const TEMPLATE_SECTIONS: Record<TemplateId, readonly SectionKey[]> = {
-  soap: ['chief_complaint', 'subjective', 'hpi', 'ros', 'medications', 'allergies', 'objective', 'vitals', 'exam', 'results', 'assessment', 'plan', 'follow_up'],
-  hp: ['chief_complaint', 'hpi', 'pmh', 'medications', 'allergies', 'ros', 'vitals', 'exam', 'results', 'assessment', 'plan', 'follow_up'],
-  progress: ['chief_complaint', 'subjective', 'medications', 'allergies', 'vitals', 'objective', 'exam', 'results', 'assessment', 'plan', 'follow_up'],
-  telehealth: ['visit_info', 'chief_complaint', 'hpi', 'medications', 'allergies', 'vitals', 'exam', 'assessment', 'plan', 'follow_up'],
-  patient_instructions: ['instructions', 'medications', 'allergies', 'plan', 'follow_up'],
+  soap: TEMPLATES.soap.map((s) => s.key),
+  hp: TEMPLATES.hp.map((s) => s.key),
+  progress: TEMPLATES.progress.map((s) => s.key),
+  telehealth: TEMPLATES.telehealth.map((s) => s.key),
+  patient_instructions: TEMPLATES.patient_instructions.map((s) => s.key),
 };
 
+/** Plain-language description of each template for the LLM prompt. */
 export const TEMPLATE_NAMES: Record<TemplateId, string> = {
   soap: 'SOAP note',
   hp: 'History and physical (H&P)',

@@ -1,7 +1,7 @@
 import type { Note, NoteRequest } from '../../../shared/api.ts';
 import type { ProviderFailure } from '../log.ts';
 import { llmNoteSchema } from '../prompts/note-prompt.ts';
-import { SECTION_TITLES, TEMPLATE_SECTIONS } from '../prompts/templates.ts';
+import { TEMPLATES } from '../../../shared/notes/templates.ts';
 
 export type ParsedLlm = { ok: true; note: Note } | { ok: false; failure: ProviderFailure };
 
@@ -13,9 +13,9 @@ function unfence(s: string): string {
 
 /**
  * Turn a model's reply (string or already-parsed JSON) into a contract Note: JSON-parse, validate
- * against the template's schema, then rebuild the structure on the server's terms — sections in
- * template order with the server's titles, duplicates merged. Nothing from the reply is echoed
- * in errors.
+ * against the template's schema, then rebuild the structure on the server's terms — every
+ * section of the template's fixed layout, in order, with the shared titles (empty ones included),
+ * duplicates merged. Nothing from the reply is echoed in errors.
  */
 export function parseLlmNote(req: NoteRequest, reply: unknown): ParsedLlm {
   let value: unknown = reply;
@@ -28,11 +28,10 @@ export function parseLlmNote(req: NoteRequest, reply: unknown): ParsedLlm {
   }
   const parsed = llmNoteSchema(req.template).safeParse(value);
   if (!parsed.success) return { ok: false, failure: 'schema' };
-  const order = TEMPLATE_SECTIONS[req.template];
   const note: Note = { sections: [] };
-  for (const key of order) {
+  for (const { key, title } of TEMPLATES[req.template]) {
     const statements = parsed.data.sections.filter((s) => s.key === key).flatMap((s) => s.statements);
-    if (statements.length > 0) note.sections.push({ key, title: SECTION_TITLES[key], statements: statements.map((s) => ({ text: s.text, evidence: [...s.evidence] })) });
+    note.sections.push({ key, title, statements: statements.map((s) => ({ text: s.text, evidence: [...s.evidence] })) });
   }
   return { ok: true, note };
 }

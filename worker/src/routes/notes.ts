@@ -40,7 +40,7 @@ export function notesRoutes(deps: Deps): Hono<AppEnv> {
       c.set('logFields', { ...c.get('logFields'), failure: result.failure, attempt: result.attempts });
       return fail(c, 'provider_failed');
     }
-    const checked = checkNote(req, result.note, { secrets: result.secrets, enforceTemplate: providerId !== 'extractor' });
+    const checked = checkNote(req, result.note, { secrets: result.secrets, enforceTemplate: true });
     if (!checked.ok) {
       c.set('logFields', { ...c.get('logFields'), outputRule: checked.rule });
       return fail(c, 'output_rejected');
