@@ -9,8 +9,10 @@ import {
   capitalize,
   declutter,
   endWithPeriod,
+  clinicalStyle,
   numbersToDigits,
   secondToThird,
+  trimHedges,
   splitSentences,
   stripLeadIn,
   toThirdPerson,
@@ -219,13 +221,16 @@ export function inferGender(sentences: readonly Sentence[]): Gender {
     if (s.role === 'clinician') {
       m += (t.match(/\b(mr\.?|he|him|his|himself|male|man|gentleman|sir)\b/g) ?? []).length;
       f += (t.match(/\b(mrs\.?|ms\.?|miss|she|her|hers|herself|female|woman|lady|ma'am)\b/g) ?? []).length;
+      // Dictated demographics ("a 62-year-old male") settle it.
+      m += (t.match(/\byear[- ]old (male|man|gentleman|boy)\b/g) ?? []).length * 10;
+      f += (t.match(/\byear[- ]old (female|woman|lady|girl)\b/g) ?? []).length * 10;
     } else {
       m += (t.match(/\bmy (husband|father|dad|son|boyfriend)\b/g) ?? []).length * (s.topic === 'meds' || /takes|he\b/.test(t) ? 2 : 0);
       f += (t.match(/\bmy (wife|mother|mom|daughter|girlfriend)\b/g) ?? []).length * (s.topic === 'meds' || /takes|she\b/.test(t) ? 2 : 0);
     }
   }
-  if (m > f * 1.5 && m >= 2) return 'male';
-  if (f > m * 1.5 && f >= 2) return 'female';
+  if (m > f * 1.5 && m >= 1) return 'male';
+  if (f > m * 1.5 && f >= 1) return 'female';
   return 'unknown';
 }
 
@@ -545,11 +550,11 @@ const FOLLOW_CUE = /\b(follow(?:-| )up|come back|see you back|back in (?:\d+|a|o
 const PRECAUTION_CUE = /\b(call (?:us|me|the office|911)|go to the (?:er|emergency)|emergency room|if (?:it|things|anything|that|the \w+) (?:gets?|get) worse|warning signs|seek (?:care|help))\b/i;
 
 function cleanExam(t: string, gender: Gender): string {
-  return endWithPeriod(capitalize(secondToThird(t.replace(EXAM_CUE, ''), gender).trim()));
+  return endWithPeriod(capitalize(clinicalStyle(trimHedges(secondToThird(t.replace(EXAM_CUE, ''), gender)))));
 }
 
 function cleanClinician(t: string, gender: Gender): string {
-  return endWithPeriod(capitalize(secondToThird(stripLeadIn(t), gender).trim()));
+  return endWithPeriod(capitalize(clinicalStyle(trimHedges(secondToThird(stripLeadIn(t), gender)))));
 }
 
 /** Where the assessment-and-plan part of the visit starts. */
@@ -581,6 +586,11 @@ function isFiller(t: string): boolean {
   if (w.length <= 2) return true;
   return /^(okay|ok|alright|all right|yes|yeah|no|sure|thanks|thank you|great|perfect|sounds good|that works|got it|mm-?hmm|uh-?huh|right)\b[\s\w,']{0,25}$/i.test(t) && w.length <= 6;
 }
+
+const NO_ANSWER = /^(?:no|nope|nah|not really|none|never|negative|i haven't|i have not|i don't think so|not that i)\b/i;
+const YES_ANSWER = /^(?:yes|yeah|yep|yup|i have|i do|a little|sometimes|mm-hmm|definitely)\b/i;
+
+const REPORTED_SPEECH = true;
 
 /** A longer patient statement outside any recognised question is still history. */
 const HPI_MIN_WORDS = 6;
@@ -632,7 +642,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
     const key = text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
     if (key.length < 3 || planSeen.has(key)) return;
     planSeen.add(key);
-    facts.plan.push({ text: endWithPeriod(capitalize(text)), evidence: [seg] });
+    facts.plan.push({ text: endWithPeriod(capitalize(clinicalStyle(text))), evidence: [seg] });
   };
   const dxSeen = new Set<string>();
   const addDx = (text: string, seg: string): void => {
@@ -648,6 +658,9 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
 
   let planTurn = -1;
   let apStart = -1;
+  let lastQuestion: Sentence | null = null;
+  let lastAnswerTurn = -1;
+  let lastHpiTurn = -1;
   let dictatedCc: Fact | null = null;
   let ccTurn = -1;
   const telehealthIds: string[] = [];
@@ -679,6 +692,19 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
 
     if (s.admin || s.topic === 'admin') continue;
 
+    if (s.role === 'clinician' && s.question) lastQuestion = s;
+    if (s.role === 'patient' && s.turn !== lastAnswerTurn && lastQuestion !== null && lastQuestion.turn === s.turn - 1) {
+      // A yes/no answer to "any chest pain or fever?" is a pertinent positive or negative.
+      lastAnswerTurn = s.turn;
+      const asked = symptomsIn({ ...lastQuestion, role: 'patient' }).pos;
+      const target = NO_ANSWER.test(s.text) ? neg : YES_ANSWER.test(s.text) ? pos : null;
+      if (target !== null && asked.length > 0 && asked.length <= 4) {
+        for (const a of asked) {
+          const prev = target.get(a);
+          target.set(a, { text: a, evidence: mergeIds(prev?.evidence ?? [], [lastQuestion.seg, s.seg]) });
+        }
+      }
+    }
     if (s.role === 'patient') {
       const sym = symptomsIn(s);
       for (const p of sym.pos) if (s.topic === 'cc' || s.topic === 'hpi' || s.topic === 'none') {
@@ -696,7 +722,14 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
         ccTurn = s.turn;
       }
       if (s.topic === 'cc' || s.topic === 'hpi' || (s.topic === 'none' && (sym.pos.length > 0 || s.turn === ccTurn || s.text.split(/\s+/).length >= HPI_MIN_WORDS))) {
-        facts.hpi.push({ text: endWithPeriod(toThirdPerson(stripLeadIn(s.text), gender)), evidence: [s.seg] });
+        let h = clinicalStyle(trimHedges(toThirdPerson(stripLeadIn(s.text), gender)));
+        // The first thing said in a turn is reported speech: "He reports that he ...".
+        if (REPORTED_SPEECH && s.turn !== lastHpiTurn && gender !== 'unknown' && /^(he|she) /i.test(h)) {
+          const who = gender === 'male' ? 'He' : gender === 'female' ? 'She' : 'The patient';
+          h = `${who} reports that ${h.charAt(0).toLowerCase()}${h.slice(1)}`.replace(/that the patient /, `that ${gender === 'unknown' ? 'they' : who.toLowerCase()} `);
+        }
+        lastHpiTurn = s.turn;
+        facts.hpi.push({ text: endWithPeriod(h), evidence: [s.seg] });
       } else if (s.topic === 'history') {
         facts.history.push({ text: endWithPeriod(toThirdPerson(stripLeadIn(s.text), gender)), evidence: [s.seg] });
       }
@@ -778,7 +811,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
   if (dictatedCc !== null) facts.chiefComplaint = dictatedCc;
   facts.medications = [...meds.values()];
   facts.positives = [...pos.values()];
-  facts.negatives = [...neg.values()].filter((f) => !pos.has(f.text) || true);
+  facts.negatives = [...neg.values()].filter((f) => !pos.has(f.text));
   if (telehealthIds.length > 0) facts.telehealth = { text: 'Visit conducted by video (telehealth).', evidence: telehealthIds };
   return facts;
 }

@@ -185,6 +185,40 @@ const OBJ_YOU = /\b(put|get|give|gave|see|saw|tell|told|send|let|help|ask|call|t
 
 const YOU_VERB = /\byou ((?:(?:really|usually|actually|definitely|probably|also|just|still|never|always|only|already)\s+){0,2})([a-z][a-z']*)/gi;
 
+const UNIT_AFTER = /^(\s*(?:-|\s)?(?:days?|weeks?|months?|years?|hours?|minutes?|times?|mg|milligrams?|micrograms?|units?|pounds?|miles?|percent|out of|degrees|centimeters?|inches|feet|steps|blocks|pills?|tablets?|puffs?|cups?|drinks?|beers?|packs?|cigarettes|servings?)\b)/i;
+
+/**
+ * Written-note style for numbers and units: "two weeks" → "2 weeks", "five out of ten" → "5 out of 10",
+ * "milligrams" → "mg". Number words are only changed before a unit, so "no one" stays as it is.
+ */
+export function clinicalStyle(s: string): string {
+  const digits = numbersToDigits(s);
+  // Keep the original words unless a converted number is followed by a unit.
+  const t = digits === s ? s : mergeNumbers(s, digits);
+  return t.replace(/\bmilligrams?\b/gi, 'mg').replace(/\bmicrograms?\b/gi, 'mcg');
+}
+
+function mergeNumbers(original: string, digits: string): string {
+  // Re-run the conversion phrase by phrase, accepting it only before a unit or "out of".
+  const word = '(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)';
+  const re = new RegExp(`\\b${word}(?:(?:[\\s-]+|\\s+and\\s+)${word})*\\b`, 'gi');
+  void digits;
+  return original.replace(re, (phrase, offset: number) => {
+    const after = original.slice(offset + phrase.length, offset + phrase.length + 30);
+    const before = original.slice(Math.max(0, offset - 7), offset);
+    return UNIT_AFTER.test(after) || /out of\s*$/i.test(before) ? numbersToDigits(phrase) : phrase;
+  });
+}
+
+/** Drop hedges that carry no clinical content ("kind of", "just", "really", "you know"). */
+export function trimHedges(s: string): string {
+  return s
+    .replace(/\b(kind of|sort of|you know|i mean|basically|literally|honestly|actually|really|just|pretty much|like,)\s+/gi, '')
+    .replace(/\s{2,}/g, ' ')
+    .replace(/\s+,/g, ',')
+    .trim();
+}
+
 export function capitalize(s: string): string {
   const i = s.search(/[A-Za-z]/);
   if (i < 0) return s;

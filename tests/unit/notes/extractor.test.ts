@@ -67,7 +67,7 @@ describe('extractNote on a synthetic visit', () => {
     const plan = section(note, 'plan');
     expect(plan).toContain('Salt water gargles.');
     expect(plan).toContain('Acetaminophen 500 mg every 6 hours as needed.');
-    expect(plan.some((p) => /follow up in one week/i.test(p))).toBe(true);
+    expect(plan.some((p) => /follow up in 1 week/i.test(p))).toBe(true);
   });
 
   it('writes the history in the third person', () => {
