@@ -230,7 +230,7 @@ describe('resolvePolicy properties', () => {
         expect(res.entries.map((e) => e.key)).toEqual(POLICY_KEYS);
         for (const e of res.entries) if (e.rejected) expect(e.rejected.received.length).toBeLessThanOrEqual(200);
       }),
-      { numRuns: 800 },
+      { numRuns: 600 },
     );
   });
 
@@ -245,7 +245,7 @@ describe('resolvePolicy properties', () => {
           if (e.key in raw) expect(e.rejected === undefined).toBe(ok);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: 400 },
     );
   });
 });
