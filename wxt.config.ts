@@ -6,7 +6,9 @@ import { stagedPublicFiles } from './scripts/stage-models.ts';
 // with the reason it is there; tests/unit/manifest snapshot-checks it.
 export default defineConfig({
   srcDir: 'extension',
-  outDir: '.output',
+  // SCRIBE_OUT_DIR lets parallel builds (e.g. a benchmark beside the tests) not clobber each other.
+  outDir: process.env.SCRIBE_OUT_DIR ?? '.output',
+  publicDir: 'extension/public',
   modules: ['@wxt-dev/module-svelte', '@wxt-dev/webextension-polyfill'],
   manifestVersion: 3,
   hooks: {

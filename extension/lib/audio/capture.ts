@@ -29,6 +29,9 @@ interface Live {
   active: boolean;
   ended: ErrorCode | null;
   inputSampleRate: number;
+  /** what reaches the speakers for a played-back tab (proof the call stays audible) */
+  monitor: AnalyserNode | null;
+  monitorPeak: number;
 }
 
 export interface CaptureDeps {
@@ -105,7 +108,7 @@ export class CaptureSession {
     const input = ctx.createMediaStreamSource(stream);
     const node = new AudioWorkletNode(ctx, 'scribe-capture', { numberOfInputs: 1, numberOfOutputs: 1, channelCount: 2, channelCountMode: 'max' });
     const meter = new SourceMeter();
-    const entry: Live = { source, stream, node, input, meter, active: true, ended: null, inputSampleRate: ctx.sampleRate };
+    const entry: Live = { source, stream, node, input, meter, active: true, ended: null, inputSampleRate: ctx.sampleRate, monitor: null, monitorPeak: 0 };
     node.port.onmessage = (e: MessageEvent<ChunkMessage>) => this.onChunk(entry, e.data);
     input.connect(node);
     // The worklet must be pulled by the graph: route it to the destination through a muted gain.
@@ -113,7 +116,12 @@ export class CaptureSession {
     sink.gain.value = 0;
     node.connect(sink).connect(ctx.destination);
     // Capturing a tab mutes it locally; play it back so the clinician still hears the call.
-    if (playback) input.connect(ctx.destination);
+    if (playback) {
+      const out = ctx.createGain();
+      input.connect(out).connect(ctx.destination);
+      entry.monitor = ctx.createAnalyser();
+      out.connect(entry.monitor);
+    }
     for (const track of stream.getAudioTracks()) {
       track.addEventListener('ended', () => this.sourceEnded(entry));
     }
@@ -121,10 +129,15 @@ export class CaptureSession {
   }
 
   private onChunk(entry: Live, msg: ChunkMessage): void {
-    if (this.state !== 'recording' || !(msg?.samples instanceof Float32Array)) return;
+    if (this.state !== 'recording' || !entry.active || !(msg?.samples instanceof Float32Array)) return;
     const t0 = performance.now();
     const offset = entry.meter.samples;
     entry.meter.add(msg.samples, Date.now() - msg.sentAt);
+    if (entry.monitor) {
+      const buf = new Float32Array(entry.monitor.fftSize);
+      entry.monitor.getFloatTimeDomainData(buf);
+      for (const v of buf) entry.monitorPeak = Math.max(entry.monitorPeak, Math.abs(v));
+    }
     try {
       this.deps.onFrames?.(entry.source, msg.samples, offset);
     } catch {
@@ -202,6 +215,7 @@ export class CaptureSession {
       envelope: [...l.meter.envelope],
       ended: l.ended,
       latencyMs: l.meter.latency(),
+      playbackPeak: l.monitor ? l.monitorPeak : null,
     }));
     return {
       visitId: this.visitId,

@@ -90,3 +90,17 @@ export function bestLagCorrelation(a: readonly number[], b: readonly number[], m
   }
   return best;
 }
+
+/**
+ * First and last envelope blocks above `rel` × the loudest block: the span the source's sound
+ * occupies, independent of when the capture was started or stopped around it.
+ */
+export function activeSpan(envelope: readonly number[], rel = 0.02): { first: number; last: number; seconds: number } | null {
+  const peak = envelope.reduce((m, v) => Math.max(m, v), 0);
+  if (peak === 0) return null;
+  const thr = peak * rel;
+  const first = envelope.findIndex((v) => v > thr);
+  let last = envelope.length - 1;
+  while (last > first && (envelope[last] as number) <= thr) last--;
+  return { first, last, seconds: (last - first + 1) / 10 };
+}

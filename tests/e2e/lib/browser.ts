@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Worker } from 'playwright-core';
 
 /** The built extension (npm run build). */
-export const EXTENSION_DIR = resolve(import.meta.dirname, '../../../.output/chrome-mv3');
+export const EXTENSION_DIR = resolve(import.meta.dirname, '../../..', process.env.SCRIBE_OUT_DIR ?? '.output', 'chrome-mv3');
 
 /** Chrome, Chromium or Edge already on the machine; never a downloaded browser. */
 export function findBrowser(): string {
@@ -37,7 +37,11 @@ export interface LaunchOptions {
   profileDir?: string | undefined;
   /** feed this WAV to the fake microphone; `null` = no fake device at all */
   micWav?: string | null | undefined;
-  /** grant media permission without a prompt (default true); false simulates a denied prompt */
+  /**
+   * grant the extension the microphone (default true), as the clinician's one-time "Allow" does,
+   * through CDP Browser.grantPermissions; false leaves it ungranted, so capture is refused.
+   * (--use-fake-ui-for-media-stream is not used: it makes tab capture fail with NotFoundError.)
+   */
   autoGrantMedia?: boolean;
   headless?: boolean;
   args?: string[];
@@ -62,7 +66,6 @@ export async function launchWithExtension(opts: LaunchOptions = {}): Promise<Lau
     media.push('--use-fake-device-for-media-stream');
     if (opts.micWav) media.push(`--use-file-for-fake-audio-capture=${resolve(opts.micWav)}%noloop`);
   }
-  if (opts.autoGrantMedia !== false) media.push('--use-fake-ui-for-media-stream');
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: findBrowser(),
     headless: opts.headless ?? true,
@@ -73,6 +76,14 @@ export async function launchWithExtension(opts: LaunchOptions = {}): Promise<Lau
   let sw = context.serviceWorkers()[0];
   sw ??= await context.waitForEvent('serviceworker', { timeout: 15_000 });
   const extensionId = new URL(sw.url()).host;
+  if (opts.autoGrantMedia !== false) {
+    // Granted from the extension's own permission page, where a clinician clicks "Allow" once.
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`chrome-extension://${extensionId}/permission.html`);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Browser.grantPermissions', { origin: `chrome-extension://${extensionId}`, permissions: ['audioCapture'] });
+    // The grant is a DevTools override: it lasts while this session stays attached (no detach).
+  }
   return {
     context,
     extensionId,

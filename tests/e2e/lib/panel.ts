@@ -1,0 +1,75 @@
+import type { Page } from 'playwright-core';
+import type { CaptureSummary } from '../../../shared/messages.ts';
+import type { Launched } from './browser.ts';
+
+/**
+ * Drives the side panel the way a clinician does (its real buttons), opened as a tab because
+ * the side panel itself is not reachable from Playwright (NOTES.md).
+ */
+export async function openPanel(l: Launched): Promise<Page> {
+  const page = await l.context.newPage();
+  await page.goto(`chrome-extension://${l.extensionId}/sidepanel.html`);
+  await page.getByRole('button', { name: 'Start visit' }).waitFor();
+  return page;
+}
+
+export async function startVisit(page: Page, opts: { mic: boolean; tabId?: number }): Promise<void> {
+  const mic = page.getByRole('checkbox', { name: /Microphone/ });
+  if ((await mic.isChecked()) !== opts.mic) await mic.click();
+  const select = page.getByLabel('Telehealth call audio');
+  if (opts.tabId !== undefined) {
+    await select.focus(); // refreshes the list of tabs playing audio
+    await page.locator(`#tab-source option[value="${opts.tabId}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+    await select.selectOption(String(opts.tabId));
+  } else await select.selectOption('none');
+  await page.getByRole('button', { name: 'Start visit' }).click();
+}
+
+export async function captureState(page: Page): Promise<string> {
+  return (await page.getByTestId('capture-state').textContent()) ?? '';
+}
+
+export async function waitForState(page: Page, states: string[], timeoutMs = 20_000): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await captureState(page);
+    if (states.includes(s)) return s;
+    if (Date.now() > end) throw new Error(`capture state stayed "${s}" (wanted ${states.join('|')})`);
+    await page.waitForTimeout(50);
+  }
+}
+
+/** Seconds captured so far for a source, as the panel shows it (0 when the source is absent). */
+export async function capturedSeconds(page: Page, source: 'mic' | 'tab'): Promise<number> {
+  const el = page.getByTestId(`duration-${source}`);
+  if ((await el.count()) === 0) return 0;
+  return Number((await el.getAttribute('data-seconds')) ?? 0);
+}
+
+export async function waitForSeconds(page: Page, source: 'mic' | 'tab', seconds: number, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while ((await capturedSeconds(page, source)) < seconds) {
+    if (Date.now() > end) throw new Error(`capture of ${source} did not reach ${seconds}s`);
+    await page.waitForTimeout(40);
+  }
+}
+
+export async function stopVisit(page: Page): Promise<CaptureSummary> {
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await page.getByTestId('capture-summary').waitFor({ timeout: 20_000 });
+  return summary(page);
+}
+
+/** The capture summary, through the extension's own message (as the panel itself fetches it). */
+export async function summary(page: Page): Promise<CaptureSummary> {
+  const r = (await page.evaluate(() => chrome.runtime.sendMessage({ target: 'background', cmd: 'visit.summary' }))) as {
+    ok: boolean;
+    data: CaptureSummary;
+  };
+  if (!r.ok) throw new Error('visit.summary failed');
+  return r.data;
+}
+
+export async function alertCodes(page: Page): Promise<string[]> {
+  return page.locator('[role="alert"][data-code]').evaluateAll((els) => els.map((e) => e.getAttribute('data-code') ?? ''));
+}
