@@ -60,6 +60,7 @@ export const AUDIT_CODES = [
   'frame_denied',
   'storage_error',
   'crypto_error',
+  'chain_broken',
   'unknown_error',
 ] as const;
 export const AuditCode = z.enum(AUDIT_CODES);
@@ -81,7 +82,10 @@ const Count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 export const AuditTimestamp = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
-  .refine((s) => !Number.isNaN(Date.parse(s)) && new Date(Date.parse(s)).toISOString() === s);
+  .refine((s) => {
+    const ms = Date.parse(s);
+    return ms === ms && new Date(ms).toISOString() === s; // ms === ms: not NaN; round trip rejects Feb 30
+  });
 
 export const AuditDetails = z
   .object({

@@ -177,7 +177,10 @@ export class AuditTrail {
     }
     // Never sign a chain that is already broken: the export would vouch for tampered records.
     const chain = await verifyChain(rows);
-    if (!chain.ok) return { ok: false, code: 'chain_broken' };
+    if (!chain.ok) {
+      await this.append({ actor: opts.actor, action: 'audit_exported', outcome: 'error', details: { code: 'chain_broken' } });
+      return { ok: false, code: 'chain_broken' };
+    }
     const records = rows.map((r) => AuditRecord.parse(r));
     const first = records[0];
     const last = records[records.length - 1];

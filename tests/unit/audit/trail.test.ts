@@ -124,6 +124,16 @@ describe('AuditTrail', () => {
     expect(actions).toEqual(['visit_created', 'egress_sent', 'audit_exported', 'audit_exported']);
   });
 
+  it('refuses to sign a chain that no longer verifies, and records the refusal', async () => {
+    const store = new MemoryAuditStore();
+    const signer = await openInstallSigner(memoryKeyStore());
+    const trail = await AuditTrail.open(store, { now: steppingClock() });
+    for (let i = 0; i < 5; i++) await trail.append(ev('transcript_viewed', { visitId: `v${i}` }));
+    store.unsafeRecords().splice(2, 1);
+    expect(await trail.export(signer, { allowed: true, actor: 'clin-1' })).toEqual({ ok: false, code: 'chain_broken' });
+    expect((await trail.list()).at(-1)).toMatchObject({ action: 'audit_exported', outcome: 'error', details: { code: 'chain_broken' } });
+  });
+
   it('the install key is created once, non-extractable, and reused', async () => {
     const ks = memoryKeyStore();
     const s1 = await openInstallSigner(ks);
