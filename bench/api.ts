@@ -266,6 +266,21 @@ async function main(): Promise<void> {
       '60min_p95<=100ms': r60.latencyMs.p95 <= 100,
       errorRate0: cases.every((c) => c.errorRate === 0),
     };
+    // PHI guard on every dev-text visit with its labelled PHI replaced by placeholders: how many
+    // would be refused (false refusals), and with the PHI left in: how many are caught.
+    let falseRefusals = 0;
+    let caughtRaw = 0;
+    let rawWithShapeIds = 0;
+    for (const v of visits) {
+      const clean = deidentify(v, new Map(), new Map()).map((t) => t.text);
+      if (findIdentifier(clean) !== null) falseRefusals++;
+      const shaped = v.phi.some((p) => ['SSN', 'PHONE', 'FAX', 'EMAIL', 'MRN', 'HEALTH_PLAN', 'ACCOUNT', 'LICENSE', 'DEVICE', 'VEHICLE', 'IP', 'URL'].includes(p.type));
+      if (shaped) {
+        rawWithShapeIds++;
+        if (findIdentifier(v.turns.map((t) => t.text)) !== null) caughtRaw++;
+      }
+    }
+    out.phiGuardOnDevText = { visits: visits.length, falseRefusals, visitsWithShapedIds: rawWithShapeIds, caughtWhenLeftIn: caughtRaw };
     out.stageMsMedianInNode = { '10min': stageBreakdown(b10, 40), '60min': stageBreakdown(b60, 10) };
     out.loadavg1mAtEnd = Math.round((loadavg()[0] ?? 0) * 100) / 100;
     const recs = api.records().filter((r) => r.event === 'request' && r.route === '/v1/notes');

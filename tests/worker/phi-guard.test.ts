@@ -16,6 +16,10 @@ const LEAKS: Array<[string, string, string]> = [
   ['MRN', 'The MRN on the screen says MR1934144.', 'MR1934144'],
   ['ANY', 'Medical record number 88123457 is the new one.', '88123457'],
   ['FAX', 'Their fax is 659.392.2759.', '659.392.2759'],
+  ['ANY', 'The pump serial is 412-555-0147, call the device line.', '412-555-0147'],
+  ['ANY', 'Member id W999830664 on the insurance card.', 'W999830664'],
+  ['URL', 'The portal is https://portal.example.com/zqx for results.', 'portal.example.com'],
+  ['IP', 'My router is at 192.168.14.77 if that matters.', '192.168.14.77'],
 ];
 
 describe('PHI guard (422, code only)', () => {
@@ -37,6 +41,7 @@ describe('PHI guard (422, code only)', () => {
       'Blood pressure 138/86, heart rate 72, SpO2 97%, temp 98.6, A1c 7.2, PHQ-9 of 14.',
       'Metformin 500 mg twice daily, carbidopa-levodopa 25/100 three times a day.',
       'She had COVID-19 in 2021 and a flu shot in 2024. Follow up in 3-4 weeks.',
+      'Pain is 7/10 today, was 4/10 last week. HbA1c 6.9, B12 low, PHQ-9 14, GAD-7 9.',
     ];
     for (const text of texts) {
       const { res } = await call(visit({ segments: [{ id: 'a1', speaker: 'patient', t0: 0, t1: 1, text }] }));
