@@ -549,12 +549,38 @@ const FOLLOW_CUE = /\b(follow(?:-| )up|come back|see you back|back in (?:\d+|a|o
 
 const PRECAUTION_CUE = /\b(call (?:us|me|the office|911)|go to the (?:er|emergency)|emergency room|if (?:it|things|anything|that|the \w+) (?:gets?|get) worse|warning signs|seek (?:care|help))\b/i;
 
+/** Body systems, for labelling exam findings the way notes group them. Generic anatomy words only. */
+const SYSTEMS: ReadonlyArray<[string, RegExp]> = [
+  ['Cardiovascular', /\b(heart|murmur|rhythm|pulses?|edema|carotid|gallops?|rubs?|capillary refill)\b/i],
+  ['Respiratory', /\b(lungs?|breath sounds|wheez\w*|crackles|rales|rhonchi|auscultation)\b/i],
+  ['Gastrointestinal', /\b(abdomen|abdominal|bowel sounds|liver|spleen|quadrant|rebound|guarding)\b/i],
+  ['Musculoskeletal', /\b(knee|ankle|shoulder|hip|elbow|wrist|spine|lumbar|back|joint|range of motion|muscle|strength|tender\w*|swelling|effusion|ligament|straight leg|foot|hand|fingers?)\b/i],
+  ['Neurological', /\b(neuro\w*|reflexes|sensation|cranial|gait|numbness|motor)\b/i],
+  ['Skin', /\b(skin|rash|lesion|wound|incision|erythema|bruising|ecchymosis)\b/i],
+  ['HEENT', /\b(ears?|tympanic|throat|tonsils|pharynx|nose|nasal|sinus\w*|eyes?|pupils|neck|thyroid|lymph nodes?|mouth)\b/i],
+  ['Psychiatric', /\b(mood|affect|anxious|depressed|thought|judg\w*|insight|engaged)\b/i],
+];
+
 function cleanExam(t: string, gender: Gender): string {
-  return endWithPeriod(capitalize(clinicalStyle(trimHedges(secondToThird(t.replace(EXAM_CUE, ''), gender)))));
+  const body = capitalize(clinicalStyle(trimHedges(secondToThird(t.replace(EXAM_CUE, ''), gender))));
+  const system = SYSTEMS.find(([, re]) => re.test(body))?.[0];
+  return endWithPeriod(system === undefined ? body : `${system}: ${body}`);
 }
 
 function cleanClinician(t: string, gender: Gender): string {
-  return endWithPeriod(capitalize(clinicalStyle(trimHedges(secondToThird(stripLeadIn(t), gender)))));
+  return endWithPeriod(capitalize(noteTense(clinicalStyle(trimHedges(secondToThird(stripLeadIn(t), gender))))));
+}
+
+/** Spoken future → written plan ("we're going to order" → "we will order", "I'm gonna" → "I will"). */
+function noteTense(t: string): string {
+  return t
+    .replace(/\b(?:we're|we are) going to\b/gi, 'we will')
+    .replace(/\b(?:I'm|I am) going to\b/g, 'I will')
+    .replace(/\bwe'll\b/gi, 'we will')
+    .replace(/\bI'll\b/g, 'I will')
+    .replace(/\b(?:I'd|I would) like to\b/g, 'I will')
+    .replace(/\bI want to\b/g, 'I will')
+    .replace(/\blet's\b/gi, 'we will');
 }
 
 /** Where the assessment-and-plan part of the visit starts. */
@@ -725,8 +751,8 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
         let h = clinicalStyle(trimHedges(toThirdPerson(stripLeadIn(s.text), gender)));
         // The first thing said in a turn is reported speech: "He reports that he ...".
         if (REPORTED_SPEECH && s.turn !== lastHpiTurn && gender !== 'unknown' && /^(he|she) /i.test(h)) {
-          const who = gender === 'male' ? 'He' : gender === 'female' ? 'She' : 'The patient';
-          h = `${who} reports that ${h.charAt(0).toLowerCase()}${h.slice(1)}`.replace(/that the patient /, `that ${gender === 'unknown' ? 'they' : who.toLowerCase()} `);
+          const who = gender === 'male' ? 'He' : 'She';
+          h = `${who} reports that ${h.charAt(0).toLowerCase()}${h.slice(1)}`;
         }
         lastHpiTurn = s.turn;
         facts.hpi.push({ text: endWithPeriod(h), evidence: [s.seg] });
