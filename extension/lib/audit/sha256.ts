@@ -16,22 +16,31 @@ const K = new Uint32Array([
 const W = new Uint32Array(64);
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+let scratch = new Uint8Array(1024);
+
 export function sha256HexSync(data: Uint8Array): string {
   const len = data.length;
   const total = (((len + 9 + 63) >> 6) << 6) >>> 0;
-  const buf = new Uint8Array(total);
+  // One reused scratch buffer (audit records are a few hundred bytes): no garbage per hash.
+  if (scratch.length < total) scratch = new Uint8Array(total);
+  const buf = scratch;
   buf.set(data);
+  buf.fill(0, len, total);
   buf[len] = 0x80;
   const bitLenHi = Math.floor(len / 0x20000000);
   const bitLenLo = (len << 3) >>> 0;
-  const dv = new DataView(buf.buffer);
-  dv.setUint32(total - 8, bitLenHi);
-  dv.setUint32(total - 4, bitLenLo);
+  for (let i = 0; i < 4; i++) {
+    buf[total - 8 + i] = (bitLenHi >>> (24 - 8 * i)) & 255;
+    buf[total - 4 + i] = (bitLenLo >>> (24 - 8 * i)) & 255;
+  }
 
   let h0 = 0x6a09e667, h1 = 0xbb67ae85, h2 = 0x3c6ef372, h3 = 0xa54ff53a;
   let h4 = 0x510e527f, h5 = 0x9b05688c, h6 = 0x1f83d9ab, h7 = 0x5be0cd19;
   for (let off = 0; off < total; off += 64) {
-    for (let i = 0; i < 16; i++) W[i] = dv.getUint32(off + i * 4);
+    for (let i = 0; i < 16; i++) {
+      const j = off + i * 4;
+      W[i] = ((buf[j] as number) << 24) | ((buf[j + 1] as number) << 16) | ((buf[j + 2] as number) << 8) | (buf[j + 3] as number);
+    }
     for (let i = 16; i < 64; i++) {
       const w15 = W[i - 15] as number;
       const w2 = W[i - 2] as number;

@@ -11,6 +11,14 @@ describe('sha256HexSync', () => {
     expect(t('abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq')).toBe('248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1');
   });
 
+  it('long inputs grow the scratch buffer; short ones after them are unaffected by leftovers', async () => {
+    for (const n of [5000, 3, 64, 1500, 0, 55, 56]) {
+      const bytes = new Uint8Array(n).map((_, i) => (i * 31 + n) & 255);
+      const ref = toHex(await crypto.subtle.digest('SHA-256', bytes));
+      expect(sha256HexSync(bytes), String(n)).toBe(ref);
+    }
+  });
+
   it('matches WebCrypto on random inputs (all lengths around block boundaries)', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
