@@ -104,6 +104,10 @@ function execInsert(el: HTMLElement, html: string, text: string): boolean {
   const doc = el.ownerDocument;
   if (isPlaintextOnly(el)) return doc.execCommand('insertText', false, text);
   if (html === '') return doc.execCommand('delete', false);
+  // insertHTML over a selection that starts in a heading nests the new blocks inside it
+  // (<h2><p>…</p></h2>): empty the host first and make the caret's block a plain paragraph.
+  if (el.textContent !== '' || el.childElementCount > 0) doc.execCommand('delete', false);
+  doc.execCommand('formatBlock', false, 'p');
   return doc.execCommand('insertHTML', false, html);
 }
 

@@ -117,6 +117,35 @@ function matrix(getDriver: () => Driver, getContext: () => BrowserContext, origi
     });
   }
 
+  it('a paragraph written over a heading stays a paragraph in contenteditable and every rich editor (no block merge)', async () => {
+    const editors: Array<[string, ScanTarget['kind'], string, string]> = [
+      ['contenteditable.html', 'contenteditable', `document.getElementById('ce').innerHTML = '<h2>Old heading</h2><p>old</p>'`, `document.getElementById('ce').innerHTML`],
+      ['ckeditor.html', 'ckeditor5', `document.querySelector('.ck-editor__editable').ckeditorInstance.setData('<h2>Old heading</h2><p>old</p>')`, `window.fx.read()`],
+      ['tinymce.html', 'tinymce', `tinymce.activeEditor.setContent('<h2>Old heading</h2><p>old</p>')`, `window.fx.read()`],
+      ['tiptap.html', 'prosemirror', `document.querySelector('.ProseMirror').editor.commands.setContent('<h2>Old heading</h2><p>old</p>')`, `window.fx.read()`],
+      ['quill.html', 'quill', `window.fx.quill.clipboard.dangerouslyPasteHTML('<h2>Old heading</h2><p>old</p>')`, `window.fx.html().replaceAll('&nbsp;', ' ')`],
+    ];
+    const blocks = noteToBlocks(NOTE, { only: ['assessment'] });
+    for (const [file, kind, seed, read] of editors) {
+      const page = await getContext().newPage();
+      try {
+        await open(page, origins().url(file));
+        await page.evaluate(seed);
+        const [top] = await getDriver().inject(page);
+        const scan = (await getDriver().send(page, top!, { cmd: 'ehr.scan', allowedOrigins: allowed() })) as ScanReply;
+        const t = scan.targets.find((x) => x.kind === kind)!;
+        const w = (await getDriver().send(page, top!, { cmd: 'ehr.write', allowedOrigins: allowed(), writes: [{ target: { by: 'id', id: t.id }, blocks }] })) as WriteReply;
+        expect(w.code, file).toBe('ok');
+        const html = String(await page.evaluate(read));
+        expect(html, file).toMatch(/^<p>Likely patellofemoral pain syndrome\.<\/p>/);
+        expect(html, file).not.toContain('<h2');
+      } finally {
+        await page.evaluate('localStorage.clear()').catch(() => undefined);
+        await page.close();
+      }
+    }
+  });
+
   it('refuses password, hidden, disabled and read-only fields, and non-text inputs', async () => {
     const page = await getContext().newPage();
     try {
