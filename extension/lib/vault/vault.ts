@@ -125,6 +125,10 @@ export class Vault {
   #timer: unknown = null;
   #pinQueue: Promise<unknown> = Promise.resolve();
   #auditSeq = 0;
+  /** Loose segment writes per visit since the last page append (this instance only). */
+  #looseWrites = new Map<string, number>();
+  /** Compactions run one at a time: page indexes are chosen before sealing (they are in the AAD). */
+  #compactQueue: Promise<unknown> = Promise.resolve();
   #lockListeners = new Set<(reason: LockReason) => void>();
 
   constructor(db: VaultDb, clock: Clock = systemClock, config: VaultConfigInput = {}) {
@@ -459,6 +463,15 @@ export class Vault {
     const row: SegmentRow = { visitId, id: s.data.id, t0: s.data.t0, size: plain.byteLength, updatedAt: now, iv: sealed.iv, ct: sealed.ct };
     this.#ensureEpoch(u);
     await this.#putUnderVisit(visitId, this.#db.segments, row);
+    // Every SEGMENTS_PER_PAGE writes, fold the loose rows into one appended page, so a visit never
+    // has more than about one page of loose rows however long it runs (bounded open cost).
+    const n = (this.#looseWrites.get(visitId) ?? 0) + 1;
+    if (n < SEGMENTS_PER_PAGE) {
+      this.#looseWrites.set(visitId, n);
+      return;
+    }
+    this.#looseWrites.delete(visitId);
+    await this.#serialCompaction(() => this.#appendPage(visitId)).catch(() => 0); // optimisation only
   }
 
   /**
@@ -481,26 +494,73 @@ export class Vault {
    * after it was read is kept (and wins on read). Returns the number of pages written.
    */
   async compactSegments(visitId: string): Promise<number> {
-    const u = this.#begin();
+    this.#begin();
     this.#id(visitId);
+    return this.#serialCompaction(() => this.#rewritePages(visitId));
+  }
+
+  #serialCompaction<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#compactQueue.then(fn, fn);
+    this.#compactQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Full compaction: all segments (pages + loose) re-packed into pages 0..k. */
+  async #rewritePages(visitId: string): Promise<number> {
+    const u = this.#begin();
     const key = await this.#visitKey(u, visitId);
     const { paged, loose, pageCount } = await this.#readSegments(key, visitId);
-    if (loose.length === 0) return pageCount;
     const all = mergeSegments(paged, loose.map((l) => l.seg));
+    // Already normal form: no loose rows, no superseded copies, no partly filled pages but the last.
+    if (loose.length === 0 && all.length === paged.length && pageCount === Math.ceil(all.length / SEGMENTS_PER_PAGE)) return pageCount;
+    const pages = await this.#sealPages(key, visitId, all, 0);
+    this.#ensureEpoch(u);
+    await this.#commitPages(visitId, pages, loose, true);
+    return pages.length;
+  }
+
+  /** Incremental compaction: the loose rows become new page(s) after the last one. */
+  async #appendPage(visitId: string): Promise<number> {
+    const u = this.#begin();
+    const key = await this.#visitKey(u, visitId);
+    const loose = await this.#readLoose(key, visitId);
+    if (loose.length === 0) return 0;
+    const db = this.#db;
+    const last = await this.#store(() => db.segmentPages.where('[visitId+page]').between([visitId, Dexie.minKey], [visitId, Dexie.maxKey]).last());
+    const lastPage = SegmentPageRow.safeParse(last);
+    const first = last === undefined ? 0 : lastPage.success ? lastPage.data.page + 1 : null;
+    if (first === null) throw new VaultError('CORRUPT');
+    const segs = [...loose.map((l) => l.seg)].sort((a, b) => a.t0 - b.t0);
+    const pages = await this.#sealPages(key, visitId, segs, first);
+    this.#ensureEpoch(u);
+    await this.#commitPages(visitId, pages, loose, false);
+    return pages.length;
+  }
+
+  async #sealPages(key: CryptoKey, visitId: string, segs: readonly TranscriptSegment[], first: number): Promise<SegmentPageRow[]> {
     const now = this.#clock.now();
     const pages: SegmentPageRow[] = [];
-    for (let p = 0; p * SEGMENTS_PER_PAGE < all.length; p++) {
-      const chunk = all.slice(p * SEGMENTS_PER_PAGE, (p + 1) * SEGMENTS_PER_PAGE);
+    for (let i = 0; i * SEGMENTS_PER_PAGE < segs.length; i++) {
+      const chunk = segs.slice(i * SEGMENTS_PER_PAGE, (i + 1) * SEGMENTS_PER_PAGE);
       const plain = utf8(JSON.stringify(chunk));
-      const sealed = await seal(key, aad('segmentPages', visitId, String(p)), plain);
-      pages.push({ visitId, page: p, count: chunk.length, size: plain.byteLength, updatedAt: now, iv: sealed.iv, ct: sealed.ct });
+      const page = first + i;
+      const sealed = await seal(key, aad('segmentPages', visitId, String(page)), plain);
+      pages.push({ visitId, page, count: chunk.length, size: plain.byteLength, updatedAt: now, iv: sealed.iv, ct: sealed.ct });
     }
-    this.#ensureEpoch(u);
+    return pages;
+  }
+
+  async #commitPages(
+    visitId: string,
+    pages: readonly SegmentPageRow[],
+    loose: ReadonlyArray<{ row: SegmentRow }>,
+    replaceAll: boolean,
+  ): Promise<void> {
     const db = this.#db;
     await this.#store(() =>
       db.transaction('rw', [db.visits, db.segments, db.segmentPages], async () => {
         if ((await db.visits.get(visitId)) === undefined) throw new VaultError('NOT_FOUND');
-        await db.segmentPages.where('visitId').equals(visitId).delete();
+        if (replaceAll) await db.segmentPages.where('visitId').equals(visitId).delete();
         await db.segmentPages.bulkPut(pages);
         // Delete only the exact rows we packed (same IV); a newer write to the same id stays loose.
         const packed = new Map(loose.map((l) => [l.row.id, l.row.iv] as const));
@@ -515,7 +575,22 @@ export class Vault {
         await db.segments.bulkDelete(done);
       }),
     );
-    return pages.length;
+  }
+
+  async #readLoose(key: CryptoKey, visitId: string): Promise<Array<{ row: SegmentRow; seg: TranscriptSegment }>> {
+    const rows = await this.#store(() =>
+      this.#db.segments.where('[visitId+t0]').between([visitId, Dexie.minKey], [visitId, Dexie.maxKey]).toArray(),
+    );
+    return Promise.all(rows.map((raw) => this.#openLoose(key, visitId, raw)));
+  }
+
+  async #openLoose(key: CryptoKey, visitId: string, raw: unknown): Promise<{ row: SegmentRow; seg: TranscriptSegment }> {
+    const r = SegmentRow.safeParse(raw);
+    if (!r.success || r.data.visitId !== visitId) throw new VaultError('CORRUPT');
+    const plain = await open(key, aad('segments', visitId, r.data.id), r.data);
+    const seg = TranscriptSegment.safeParse(this.#parseJson(plain));
+    if (!seg.success || seg.data.id !== r.data.id) throw new VaultError('CORRUPT');
+    return { row: r.data, seg: seg.data };
   }
 
   async #readSegments(
@@ -542,16 +617,7 @@ export class Vault {
           return segs.data;
         }),
       ),
-      Promise.all(
-        looseRows.map(async (raw) => {
-          const r = SegmentRow.safeParse(raw);
-          if (!r.success || r.data.visitId !== visitId) throw new VaultError('CORRUPT');
-          const plain = await open(key, aad('segments', visitId, r.data.id), r.data);
-          const seg = TranscriptSegment.safeParse(this.#parseJson(plain));
-          if (!seg.success || seg.data.id !== r.data.id) throw new VaultError('CORRUPT');
-          return { row: r.data, seg: seg.data };
-        }),
-      ),
+      Promise.all(looseRows.map((raw) => this.#openLoose(key, visitId, raw))),
     ]);
     return { paged: pages.flat(), loose, pageCount: pageRows.length };
   }
@@ -900,7 +966,10 @@ export class Vault {
 
 const SegmentList = z.array(TranscriptSegment).max(SEGMENTS_PER_PAGE);
 
-/** Paged segments overridden by loose ones with the same id; ordered by t0, then id. */
+/**
+ * Pages in ascending page order (a later page's copy of a segment id wins: appended pages hold
+ * newer writes), then loose rows over everything; ordered by t0, then id.
+ */
 function mergeSegments(paged: readonly TranscriptSegment[], loose: readonly TranscriptSegment[]): TranscriptSegment[] {
   const byId = new Map<string, TranscriptSegment>();
   for (const s of paged) byId.set(s.id, s);

@@ -80,3 +80,27 @@ describe('segment pages (compaction)', () => {
     vault.dispose();
   });
 });
+
+describe('automatic page append while recording', () => {
+  it('a long visit never keeps more than one page of loose rows, and reads stay exact', async () => {
+    const { vault, db } = await unlockedVault();
+    const id = await vault.createVisit();
+    const n = SEGMENTS_PER_PAGE * 3 + 10;
+    for (let i = 0; i < n; i++) {
+      await vault.putSegment(id, seg(`s${i}`, i, `t${i}`));
+      if (i % 32 === 31) expect(await db.segments.count()).toBeLessThan(SEGMENTS_PER_PAGE);
+    }
+    expect(await db.segmentPages.count()).toBe(3);
+    // Corrections of segments that are already paged land in a later page or loose, and win.
+    for (let i = 0; i < SEGMENTS_PER_PAGE; i++) await vault.putSegment(id, seg(`s${i}`, i, `fixed ${i}`));
+    const segs = await vault.listSegments(id);
+    expect(segs).toHaveLength(n);
+    expect(segs.slice(0, SEGMENTS_PER_PAGE).every((s) => s.text.startsWith('fixed'))).toBe(true);
+    expect(segs[n - 1]?.text).toBe(`t${n - 1}`);
+    // Full compaction drops the superseded copies.
+    await vault.compactSegments(id);
+    expect(await db.segmentPages.count()).toBe(Math.ceil(n / SEGMENTS_PER_PAGE));
+    expect(await vault.listSegments(id)).toEqual(segs);
+    vault.dispose();
+  });
+});
