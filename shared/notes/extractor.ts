@@ -30,8 +30,45 @@ function allergyFacts(f: VisitFacts): Fact[] {
   return f.noKnownAllergies === null ? [] : [f.noKnownAllergies];
 }
 
+/** Review-of-systems grouping (generic symptom vocabulary → body system). */
+const ROS_SYSTEMS: ReadonlyArray<[string, RegExp]> = [
+  ['Constitutional', /fever|chills|sweats|fatigue|tired|weight|appetite|thirst/],
+  ['Cardiovascular', /chest pain|palpitations|swelling|fainting|passed out/],
+  ['Respiratory', /cough|shortness of breath|trouble breathing|wheezing|sputum/],
+  ['Gastrointestinal', /nausea|vomiting|diarrhea|constipation|abdominal|stomach|heartburn|reflux|bloating|stool/],
+  ['Genitourinary', /burning|urgency|frequency|urine/],
+  ['Musculoskeletal', /joint|back pain|stiffness|cramping|spasms|ache|sore$/],
+  ['Neurological', /headache|dizz|lightheaded|numbness|tingling|weakness|tremor|falls|memory|confusion|pins and needles|vision/],
+  ['Skin', /rash|itching|hives|bruising|bleeding/],
+  ['Psychiatric', /anxi|depress|mood|sleep|insomnia|suicidal|hurting myself/],
+  ['ENT', /sore throat|congestion|runny nose|sneezing|ear/],
+];
+
 function rosFacts(f: VisitFacts): Fact[] {
-  return [...list('Endorses', f.positives), ...list('Denies', f.negatives)];
+  const groups = new Map<string, { pos: Fact[]; neg: Fact[] }>();
+  const sys = (term: string): string => ROS_SYSTEMS.find(([, re]) => re.test(term))?.[0] ?? 'Other';
+  for (const p of f.positives) {
+    const g = groups.get(sys(p.text)) ?? { pos: [], neg: [] };
+    g.pos.push(p);
+    groups.set(sys(p.text), g);
+  }
+  for (const n of f.negatives) {
+    const g = groups.get(sys(n.text)) ?? { pos: [], neg: [] };
+    g.neg.push(n);
+    groups.set(sys(n.text), g);
+  }
+  const order = [...ROS_SYSTEMS.map(([name]) => name), 'Other'];
+  const out: Fact[] = [];
+  for (const name of order) {
+    const g = groups.get(name);
+    if (g === undefined) continue;
+    const parts: string[] = [];
+    if (g.pos.length > 0) parts.push(`Endorses ${g.pos.map((x) => x.text).join(', ')}.`);
+    if (g.neg.length > 0) parts.push(`Denies ${g.neg.map((x) => x.text).join(', ')}.`);
+    const evidence = [...g.pos, ...g.neg].reduce<string[]>((acc, x) => mergeIds(acc, x.evidence), []);
+    out.push({ text: `${name}: ${parts.join(' ')}`, evidence });
+  }
+  return out;
 }
 
 function ccFact(f: VisitFacts, label: string): Fact[] {

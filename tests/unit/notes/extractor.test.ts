@@ -61,7 +61,9 @@ describe('extractNote on a synthetic visit', () => {
   it('reads allergies with reaction, chief complaint, negatives, exam, assessment, plan and follow-up', () => {
     expect(section(note, 'allergies')).toEqual(['Penicillin (reaction: hives).']);
     expect(section(note, 'chief_complaint')[0]).toContain('sore throat');
-    expect(section(note, 'ros').join(' ')).toMatch(/Denies: .*fever.*shortness of breath/);
+    const ros = section(note, 'ros').join(' ');
+    expect(ros).toMatch(/Constitutional: Denies fever\./);
+    expect(ros).toMatch(/Respiratory: Endorses cough\. Denies trouble breathing, shortness of breath\./);
     expect(section(note, 'exam').join(' ')).toContain('lungs are clear');
     expect(section(note, 'assessment')).toEqual(['Acute viral pharyngitis.']);
     const plan = section(note, 'plan');
