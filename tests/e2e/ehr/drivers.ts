@@ -42,9 +42,9 @@ export function pageScriptDriver(): Driver {
   };
 }
 
-/** The extension build to test: EHR_EXT_DIR, else .output/chrome-mv3 when it has the script, else the private build. */
+/** The extension build to test: EHR_EXT_DIR, else .output/chrome-mv3 when it has the script, else the private build (wxt.ehr.config.ts). */
 export function builtExtensionDir(): string {
-  const candidates = [process.env.EHR_EXT_DIR, '/tmp/scribe-ehr-build/chrome-mv3', join(ROOT, '.output/chrome-mv3')];
+  const candidates = [process.env.EHR_EXT_DIR, join(ROOT, '.output/chrome-mv3'), '/tmp/scribe-ehr-build/chrome-mv3'];
   for (const c of candidates) {
     if (!c || !existsSync(join(c, EHR_SCRIPT)) || !existsSync(join(c, 'manifest.json'))) continue;
     const built = statSync(join(c, EHR_SCRIPT)).mtimeMs;
