@@ -61,8 +61,8 @@ export const PURGE_ALARM = 'scribe-vault-purge';
 export const MIN_IDLE_DETECTION_S = 15;
 
 export interface BackgroundVaultHooks {
-  /** Runs a purge now (also what the alarm and browser start call). */
-  purgeNow(): Promise<PurgeResult | null>;
+  /** Runs a purge now (the alarm calls it; browser start calls it with sweep = true). */
+  purgeNow(sweep?: boolean): Promise<PurgeResult | null>;
   dispose(): void;
 }
 
@@ -101,9 +101,9 @@ export function installBackgroundVaultHooks(
   };
   apis.idle.onStateChanged.addListener(onIdle);
 
-  const purgeNow = async (): Promise<PurgeResult | null> => {
+  const purgeNow = async (sweep = false): Promise<PurgeResult | null> => {
     try {
-      const r = await purgeExpiredRows(db, clock.now(), policy);
+      const r = await purgeExpiredRows(db, clock.now(), policy, { sweep });
       opts.onPurged?.(r);
       return r;
     } catch {
@@ -113,7 +113,8 @@ export function installBackgroundVaultHooks(
   const onAlarm = (a: { name: string }): void => {
     if (a.name === PURGE_ALARM) void purgeNow();
   };
-  const onStartup = (): void => void purgeNow();
+  // Browser start also sweeps orphans and unparseable rows (a full scan, once per session).
+  const onStartup = (): void => void purgeNow(true);
   apis.alarms.onAlarm.addListener(onAlarm);
   apis.runtime.onStartup.addListener(onStartup);
   // chrome.alarms keeps alarms across service-worker restarts; create() with the same name

@@ -50,41 +50,59 @@ export interface PurgeResult {
 }
 
 /**
- * Deletes every visit whose expiry (under the current policy, from its clear timestamps) is at
- * or before `now`, every audit entry older than the audit TTL, and orphan rows whose visit is
- * gone. Bounded by the number of stored visits.
+ * Deletes every visit whose expiry (under the current policy, from its clear timestamps) is at or
+ * before `now`, and audit entries older than the audit TTL. Only candidates are read: visits whose
+ * stored `expiresAt` has passed, or created longer ago than the shorter TTL (which catches a policy
+ * that was shortened since they were written) — a young visit is never touched.
+ *
+ * With `sweep` (browser start, and the vault's own purge) it also scans everything once for rows
+ * that do not parse and for orphans (content or keys whose visit is gone) and removes them.
  */
-export async function purgeExpiredRows(db: VaultDb, now: number, p: RetentionPolicy): Promise<PurgeResult> {
-  const rows = await db.visits.toArray();
-  const expired: string[] = [];
-  const live = new Set<string>();
+export async function purgeExpiredRows(db: VaultDb, now: number, p: RetentionPolicy, opts: { sweep?: boolean } = {}): Promise<PurgeResult> {
+  const oldest = now - Math.min(p.draftTtlMs, p.approvedTtlMs);
+  const [byExpiry, byAge] = await Promise.all([
+    db.visits.where('expiresAt').belowOrEqual(now).toArray(),
+    db.visits.where('createdAt').belowOrEqual(oldest).toArray(),
+  ]);
+  const expired = new Set<string>();
   let corrupt = 0;
-  for (const raw of rows) {
+  for (const raw of [...byExpiry, ...byAge]) {
     const v = VisitRow.safeParse(raw);
     if (!v.success) {
       corrupt++;
       const id = (raw as { id?: unknown } | null)?.id;
-      if (typeof id === 'string') expired.push(id);
-      continue;
-    }
-    const exp = expiryOf(v.data, p);
-    if (exp <= now) expired.push(v.data.id);
-    else {
-      live.add(v.data.id);
-      if (exp !== v.data.expiresAt) await db.visits.update(v.data.id, { expiresAt: exp });
-    }
+      if (typeof id === 'string') expired.add(id);
+    } else if (expiryOf(v.data, p) <= now) expired.add(v.data.id);
   }
   let purged = 0;
-  for (const id of expired) {
-    const stillExpired = (r: unknown): boolean => {
-      const v = VisitRow.safeParse(r);
-      return !v.success || expiryOf(v.data, p) <= now;
-    };
-    if (await deleteVisitRows(db, id, stillExpired)) purged++;
-  }
+  const stillExpired = (r: unknown): boolean => {
+    const v = VisitRow.safeParse(r);
+    return !v.success || expiryOf(v.data, p) <= now;
+  };
+  for (const id of expired) if (await deleteVisitRows(db, id, stillExpired)) purged++;
 
-  // Orphans: content or keys whose visit row is gone (e.g. a crash between writes in an older
-  // build, or rows restored from a backup). Without a visit they can never be shown; remove them.
+  let auditEntries = 0;
+  const cutoff = now - p.auditTtlMs;
+  if (cutoff > 0) auditEntries = await db.audit.where('at').below(cutoff).delete();
+
+  if (opts.sweep) corrupt += await sweep(db);
+  return { visits: purged, auditEntries, corruptRows: corrupt };
+}
+
+/** Full scan: unparseable visit/audit rows, and content or keys without a visit. */
+async function sweep(db: VaultDb): Promise<number> {
+  let corrupt = 0;
+  const live = new Set<string>();
+  for (const raw of await db.visits.toArray()) {
+    const v = VisitRow.safeParse(raw);
+    if (v.success) {
+      live.add(v.data.id);
+      continue;
+    }
+    corrupt++;
+    const id = (raw as { id?: unknown } | null)?.id;
+    if (typeof id === 'string') await deleteVisitRows(db, id);
+  }
   const orphanVisitIds = new Set<string>();
   for (const t of [db.segments, db.segmentPages, db.audioChunks] as const) {
     const keys = (await t.orderBy('visitId').uniqueKeys()) as unknown[];
@@ -98,18 +116,12 @@ export async function purgeExpiredRows(db: VaultDb, now: number, p: RetentionPol
   // Only if the visit row is still absent inside the deleting transaction (createVisit writes the
   // key and the visit row in one transaction, so a visit being created is never taken for an orphan).
   for (const id of orphanVisitIds) await deleteVisitRows(db, id, (r) => r === undefined);
-
-  let auditEntries = 0;
-  const cutoff = now - p.auditTtlMs;
-  if (cutoff > 0) auditEntries = await db.audit.where('at').below(cutoff).delete();
-  // Audit rows that do not parse are removed too (they could never be read back).
-  const auditRows = await db.audit.toArray();
-  for (const raw of auditRows) {
-    if (!AuditRow.safeParse(raw).success) {
-      corrupt++;
-      const id = (raw as { id?: unknown } | null)?.id;
-      if (typeof id === 'string') await db.audit.delete(id);
-    }
+  // Audit rows that do not parse could never be read back (nor aged out by `at`): remove them.
+  for (const raw of await db.audit.toArray()) {
+    if (AuditRow.safeParse(raw).success) continue;
+    corrupt++;
+    const id = (raw as { id?: unknown } | null)?.id;
+    if (typeof id === 'string') await db.audit.delete(id);
   }
-  return { visits: purged, auditEntries, corruptRows: corrupt };
+  return corrupt;
 }

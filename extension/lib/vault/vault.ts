@@ -442,7 +442,7 @@ export class Vault {
   /** Retention: deletes expired visits (and old audit entries). Works locked. */
   async purgeExpired(now: number = this.#clock.now()): Promise<PurgeResult> {
     this.#checkIdle();
-    const r = await this.#store(() => purgeExpiredRows(this.#db, now, this.config));
+    const r = await this.#store(() => purgeExpiredRows(this.#db, now, this.config, { sweep: true }));
     this.#visitKeys.clear();
     if (this.#keys && r.visits > 0) await this.#audit({ code: 'vault.purge', n: r.visits });
     return r;

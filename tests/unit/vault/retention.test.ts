@@ -58,6 +58,17 @@ describe('retention', () => {
     vault.dispose();
   });
 
+  it('a longer policy keeps a visit whose stored expiry was computed under a shorter one', async () => {
+    const { vault, db, clock } = await unlockedVault({ draftTtlMs: 1 * H });
+    const t0 = clock.now();
+    const id = await vault.createVisit();
+    const longer = VaultConfig.parse({ ...TEST_KDF, draftTtlMs: 10 * H });
+    expect((await purgeExpiredRows(db, t0 + 2 * H, longer)).visits).toBe(0);
+    expect(await db.visits.get(id)).toBeDefined();
+    expect((await purgeExpiredRows(db, t0 + 10 * H, longer)).visits).toBe(1);
+    vault.dispose();
+  });
+
   it('sweeps orphan rows and keys left without a visit, but never a visit being created', async () => {
     const { vault, db, clock } = await unlockedVault();
     const keep = await vault.createVisit();
