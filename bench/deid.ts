@@ -188,6 +188,37 @@ function speed(visits: EvalVisit[]) {
   };
 }
 
+/**
+ * The dev audio's voiced.txt holds what the TTS said (ids character by character, dates with
+ * pauses): the closest text to raw ASR output. Labels are offsets into the written form, so this
+ * check is by value: a labelled identifier leaks if its letters/digits (separators removed) still
+ * appear in the minimized voiced turn.
+ */
+function voicedLeaks(visits: EvalVisit[]) {
+  const dir = join(evalDir, 'dev', 'audio');
+  let checked = 0;
+  let leaked = 0;
+  const byType: Record<string, number> = {};
+  const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+  for (const v of visits) {
+    const file = join(dir, `${v.id}.voiced.txt`);
+    if (!existsSync(file)) continue;
+    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    if (lines.length !== v.turns.length) continue;
+    const res = minimizeVisit(lines.map((text, i) => ({ id: `t${i}`, speaker: v.turns[i]?.speaker || 'unlabelled', text })), v.banner ? { banner: v.banner } : {});
+    for (const p of v.phi ?? []) {
+      const value = norm(p.text ?? '');
+      if (value.length < 2) continue;
+      checked++;
+      if (norm(res.turns[p.turn]?.text ?? '').includes(value)) {
+        leaked++;
+        inc(byType, p.type);
+      }
+    }
+  }
+  return { checked, leaked, leaked_by_class: byType, note: 'written-form values that still appear in the minimized voiced turn (numbers spoken as words are not compared)' };
+}
+
 const args = process.argv.slice(2);
 const verbose = args.includes('--misses');
 const text = load(join(evalDir, 'dev-text', 'visits.jsonl'));
@@ -212,6 +243,7 @@ const out = {
   dev_text_even_developed_on: strip(rEven),
   dev_text_odd_held_out: strip(rOdd),
   dev_audio_refs: strip(rDev),
+  dev_audio_voiced_by_value: voicedLeaks(audio),
   speed_60min: speed(text),
   eval_ms: Math.round(evalMs),
 };

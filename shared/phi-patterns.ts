@@ -165,7 +165,7 @@ const TLD = '(?:com|org|net|edu|gov|mil|io|us|uk|ca|info|biz|app|health|care|cli
 const EMAIL_RE = /[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b/g;
 /** Spoken email: "jane dot doe at example dot com". */
 const SPOKEN_EMAIL_RE = new RegExp(
-  `\\b[A-Za-z0-9]+(?:\\s+(?:dot|underscore|dash|hyphen)\\s+[A-Za-z0-9]+)*\\s+at\\s+[A-Za-z0-9-]+(?:\\s+dot\\s+[A-Za-z0-9-]+)*\\s+dot\\s+${TLD}\\b`,
+  `(?<!['’])\\b(?!(?:in|at|on|it|is|me|us|up|log|sign|signed|logged|me|here|there|that|this|him|her|them|you|email)\\b)[A-Za-z0-9]+(?:\\s+(?:dot|underscore|dash|hyphen)\\s+[A-Za-z0-9]+)*\\s+at\\s+[A-Za-z0-9-]+(?:\\s+dot\\s+[A-Za-z0-9-]+)*\\s+dot\\s+${TLD}\\b`,
   'gi',
 );
 const URL_SCHEME_RE = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'`]+/gi;
@@ -388,8 +388,9 @@ export function patternCandidates(text: string): PatternCandidate[] {
     let end = m.index + m[0].length;
     const ext = EXT_RE.exec(text.slice(end, end + 20));
     if (ext) end += ext[0].length;
-    const type = classifyByContext(text, m.index, 'PHONE', ['FAX', 'PHONE', 'MRN', 'ACCOUNT', 'HEALTH_PLAN', 'LICENSE', 'DEVICE', 'SSN']);
-    out.push({ start: m.index, end, type: type === 'SSN' ? 'PHONE' : type, prio: 74 });
+    // A 3-3-4 number is a phone (or fax) whatever billing/account words are near.
+    const type = classifyByContext(text, m.index, 'PHONE', ['FAX', 'PHONE']);
+    out.push({ start: m.index, end, type, prio: 74 });
   }
 
   DATE_NUM_RE.lastIndex = 0;

@@ -90,6 +90,9 @@ const DATE_MY_RE = new RegExp(`\\b${MONTH}(?![\\w])(?:\\s+of)?,?\\s+(${YEAR})(?!
 const DATE_DAY_ONLY_RE = new RegExp(`\\b(?:on|by|until|till|before|after|since|from|through|thru|to|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\\s+(the\\s+(?:${DAY_WORD.replace(/\|(?:ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|one|two|three|four|five|six|seven|eight|nine)\)$/, ')')}|[0-3]?\\d(?:st|nd|rd|th)))(?![\\w])(?!\\s+(?:floor|time|grade|percentile|day|week|month|year|birthday|anniversary|visit|dose|round|cycle|street|avenue))`, 'gi');
 /** "7 16 2026" / "7, 16, 2026": slashes read as pauses. */
 const DATE_SPACED_RE = /(?<![\w.,])(\d{1,2})[,]?\s+(\d{1,2})[,]?\s+((?:19|20)\d{2})(?![\w])/g;
+/** "6, 18, 29" / "6, 18, 1929": a numeric date read with pauses; "for 11, 19" after a date word. */
+const DATE_COMMAS_RE = /(?<![\w.,])(\d{1,2}),\s+(\d{1,2}),\s+(\d{2}|(?:19|20)\d{2})(?![\w]|[.,]\d)/g;
+const DATE_COMMAS_MD_RE = /\b(?:for|on|born|birthday\s+is|birth\s+is|birth|dob|until|by|scheduled|booked)\s+(\d{1,2}),\s+(\d{1,2})(?![\w]|[.,]\d)/gi;
 /** A bare month name ("in March") — strict mode only. */
 const MONTH_ONLY_RE = new RegExp(`\\b(?:in|since|during|until|by|of|last|next|this|early|late|mid)[- ]+(${MONTH})(?![\\w])`, 'g');
 
@@ -146,6 +149,18 @@ function dates(text: string, out: Candidate[], strict: boolean): void {
     const a = Number(m[1]);
     const b = Number(m[2]);
     if (a >= 1 && a <= 12 && b >= 1 && b <= 31) add(m.index, m.index + m[0].length);
+  }
+  DATE_COMMAS_RE.lastIndex = 0;
+  for (let m = DATE_COMMAS_RE.exec(text), g = 0; m !== null && g < 50_000; m = DATE_COMMAS_RE.exec(text), g++) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (a >= 1 && a <= 12 && b >= 1 && b <= 31) add(m.index, m.index + m[0].length);
+  }
+  DATE_COMMAS_MD_RE.lastIndex = 0;
+  for (let m = DATE_COMMAS_MD_RE.exec(text), g = 0; m !== null && g < 50_000; m = DATE_COMMAS_MD_RE.exec(text), g++) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    if (a >= 1 && a <= 12 && b >= 1 && b <= 31) add(m.index + m[0].lastIndexOf(`${m[1]},`), m.index + m[0].length);
   }
   if (strict) {
     MONTH_ONLY_RE.lastIndex = 0;
@@ -209,49 +224,76 @@ function ages(text: string, out: Candidate[]): void {
 
 const DIGIT_WORDS = new Set(DIGIT_WORD_ALT.split('|'));
 const ALNUM_TOKEN_RE = /[A-Za-z0-9]+/g;
-const SPOKEN_GAP_RE = /^(?:[\s,.]*-?[\s,.]*|\s+dash\s+)$/i;
+const SPOKEN_GAP_RE = /^(?:[\s,.]*-?[\s,.]*|\s+(?:dash|dot|point|slash)\s+)$/i;
+/** A keyword that makes even a short spoken number an identifier ("zip code 6 0 6 3 3"). */
+const SHORT_ID_CONTEXT_RE = /\b(?:zip|zip\s+code|postal|social|ssn|last\s+four|mrn|m\s?r\s?n|chart|record|member|account|license|plate|serial|ip|id|pin|code|extension|ext)\b[^.?!]{0,25}$/i;
 
 /**
  * Ids read character by character: "4 1 2, 8 3 7, 1 2 3 4", "K E 7 T 3 9", "nine one six four ...".
  * A linear scan over alphanumeric tokens (a single regex with these alternatives was the slowest
  * part of a 60-minute visit).
  */
+const GAP_WORDS = new Set(['dash', 'dot', 'point', 'slash', 'hyphen']);
+
 function spokenIds(text: string, out: Candidate[]): void {
-  let runStart = -1;
-  let runEnd = -1;
-  let digits = 0;
-  let letters = 0;
+  let run: Array<{ start: number; end: number; digit: boolean }> = [];
   const flush = () => {
+    // "..., I have": a trailing "I" or "A" is a word, not part of the id.
+    while (run.length > 0) {
+      const last = run[run.length - 1];
+      if (!last || last.digit) break;
+      const ch = text.slice(last.start, last.end);
+      if (ch !== 'I' && ch !== 'A') break;
+      run.pop();
+    }
+    const first = run[0];
+    const lastTok = run[run.length - 1];
+    if (!first || !lastTok) {
+      run = [];
+      return;
+    }
+    let digits = 0;
+    for (const t of run) if (t.digit) digits++;
+    const letters = run.length - digits;
+    const runStart = first.start;
+    const runEnd = lastTok.end;
+    const before = text.slice(Math.max(0, runStart - 60), runStart);
     const mixed = letters > 0 && ((digits >= 3 && digits + letters >= 6) || (digits >= 4 && digits + letters >= 5));
-    if (runStart >= 0 && (mixed || digits >= 7)) {
+    const shortWithContext = digits >= 4 && SHORT_ID_CONTEXT_RE.test(before);
+    if (mixed || digits >= 7 || shortWithContext) {
       const raw = text.slice(runStart, runEnd);
+      const dots = (raw.match(/\bdot\b/gi) ?? []).length;
       const type =
-        digits === 10 && letters === 0
-          ? classifyByContext(text, runStart, 'PHONE', ['PHONE', 'FAX', 'MRN', 'ACCOUNT', 'HEALTH_PLAN', 'LICENSE', 'DEVICE', 'SSN'])
-          : digits === 9 && letters === 0
-            ? classifyByContext(text, runStart, 'SSN', ['SSN', 'MRN', 'ACCOUNT', 'HEALTH_PLAN', 'LICENSE', 'DEVICE'])
-            : idType(text, runStart, raw);
+        dots === 3 && letters === 0
+          ? 'IP'
+          : digits === 5 && letters === 0 && /\b(?:zip|postal)\b/i.test(before)
+            ? 'ZIP'
+            : digits === 10 && letters === 0
+              ? classifyByContext(text, runStart, 'PHONE', ['PHONE', 'FAX', 'MRN', 'HEALTH_PLAN', 'LICENSE', 'DEVICE'])
+              : digits === 9 && letters === 0
+                ? classifyByContext(text, runStart, 'SSN', ['SSN', 'MRN', 'ACCOUNT', 'HEALTH_PLAN', 'LICENSE', 'DEVICE'])
+                : idType(text, runStart, raw);
       out.push({ start: runStart, end: runEnd, type, prio: 55, source: 'spoken' });
     }
-    runStart = -1;
-    digits = 0;
-    letters = 0;
+    run = [];
   };
   ALNUM_TOKEN_RE.lastIndex = 0;
   for (let m = ALNUM_TOKEN_RE.exec(text), g = 0; m !== null && g < 500_000; m = ALNUM_TOKEN_RE.exec(text), g++) {
     const t = m[0];
-    const isDigit = (t.length === 1 && t >= '0' && t <= '9') || (t.length <= 5 && DIGIT_WORDS.has(t.toLowerCase()));
-    // Only upper-case single letters are spelled characters ("a" and "I" are words).
-    const isLetter = t.length === 1 && t >= 'A' && t <= 'Z' && t !== 'I' && t !== 'A';
+    const lower = t.toLowerCase();
+    // "one nine two dot one six eight ...": separator words keep the run going.
+    if (run.length > 0 && GAP_WORDS.has(lower)) continue;
+    const isDigit = (t.length === 1 && t >= '0' && t <= '9') || (t.length <= 5 && DIGIT_WORDS.has(lower));
+    // Only upper-case single letters are spelled characters ("a" is a word; "A" and "I" only count
+    // inside a run that also holds enough digits, which flush() requires).
+    const isLetter = t.length === 1 && t >= 'A' && t <= 'Z';
     if (!isDigit && !isLetter) {
       flush();
       continue;
     }
-    if (runStart >= 0 && !SPOKEN_GAP_RE.test(text.slice(runEnd, m.index))) flush();
-    if (runStart < 0) runStart = m.index;
-    runEnd = m.index + t.length;
-    if (isDigit) digits++;
-    else letters++;
+    const prev = run[run.length - 1];
+    if (prev && !SPOKEN_GAP_RE.test(text.slice(prev.end, m.index))) flush();
+    run.push({ start: m.index, end: m.index + t.length, digit: isDigit });
   }
   flush();
 }
