@@ -127,9 +127,13 @@ export function buildSectionWrites(note: NoteLike, mapping: ReadonlyArray<Sectio
   return [...byFrame.values()];
 }
 
-/** The whole note (section headings included) into one field. */
-export function buildWholeWrite(note: NoteLike, field: FieldChoice, allowedOrigins: string[]): FrameWrite {
-  return { frameId: field.frameId, cmd: { cmd: 'ehr.write', allowedOrigins, writes: [{ target: { by: 'id', id: field.target.id }, blocks: noteToBlocks(note, { headings: true }) }] } };
+/**
+ * The whole note (section headings included) into one field — or, with `only`, one or more
+ * sections (headings only when more than one) into the field the clinician picked.
+ */
+export function buildWholeWrite(note: NoteLike, field: FieldChoice, allowedOrigins: string[], only?: ReadonlyArray<string>): FrameWrite {
+  const blocks = only === undefined ? noteToBlocks(note, { headings: true }) : noteToBlocks(note, { only });
+  return { frameId: field.frameId, cmd: { cmd: 'ehr.write', allowedOrigins, writes: [{ target: { by: 'id', id: field.target.id }, blocks }] } };
 }
 
 export function sendWrite(api: ChromeLike, tabId: number, w: FrameWrite): Promise<WriteReply | EhrCode> {

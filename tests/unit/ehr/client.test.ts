@@ -52,6 +52,7 @@ describe('ehr client', () => {
     expect(f?.target.id).toBe('t2');
     const w = buildWholeWrite(note, f!, ['https://a.org']);
     expect(w.cmd.writes[0]?.blocks[0]).toEqual({ type: 'heading', text: 'Subjective' });
+    expect(buildWholeWrite(note, f!, ['https://a.org'], ['plan']).cmd.writes[0]?.blocks).toEqual([{ type: 'list', items: ['c', 'd'] }]);
   });
 
   it('injects into all frames and drops frames whose replies do not parse', async () => {
