@@ -10,6 +10,7 @@ import {
   declutter,
   endWithPeriod,
   clinicalStyle,
+  contentRatio,
   numbersToDigits,
   secondToThird,
   trimHedges,
@@ -617,6 +618,13 @@ const NO_ANSWER = /^(?:no|nope|nah|not really|none|never|negative|i haven't|i ha
 const YES_ANSWER = /^(?:yes|yeah|yep|yup|i have|i do|a little|sometimes|mm-hmm|definitely)\b/i;
 
 const REPORTED_SPEECH = true;
+const MIN_CONTENT_RATIO = 0.3;
+const MIN_CONTENT_WORDS = 2;
+
+function informative(t: string): boolean {
+  const c = contentRatio(t);
+  return c.ratio >= MIN_CONTENT_RATIO && c.content >= MIN_CONTENT_WORDS;
+}
 
 /** A longer patient statement outside any recognised question is still history. */
 const HPI_MIN_WORDS = 6;
@@ -755,7 +763,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
           h = `${who} reports that ${h.charAt(0).toLowerCase()}${h.slice(1)}`;
         }
         lastHpiTurn = s.turn;
-        facts.hpi.push({ text: endWithPeriod(h), evidence: [s.seg] });
+        if (informative(h) || s.topic === 'cc') facts.hpi.push({ text: endWithPeriod(h), evidence: [s.seg] });
       } else if (s.topic === 'history') {
         facts.history.push({ text: endWithPeriod(toThirdPerson(stripLeadIn(s.text), gender)), evidence: [s.seg] });
       }
@@ -825,7 +833,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
       continue;
     }
     if (PLAN_FILLER.test(text) || isFiller(text)) continue;
-    if (PLAN_STRONG.test(text) || (inAp && !/\b(year-old|years? old|presents)\b/i.test(text))) {
+    if (PLAN_STRONG.test(text) || (inAp && informative(text) && !/\b(year-old|years? old|presents)\b/i.test(text))) {
       addPlan(cleanClinician(text, gender).replace(/\.$/, ''), s.seg);
       continue;
     }

@@ -210,6 +210,27 @@ function mergeNumbers(original: string, digits: string): string {
   });
 }
 
+const FUNCTION_WORDS = new Set(
+  (
+    'a an the and or but so if then than that this these those it its it\'s is are was were be been being am do does did done ' +
+    'have has had having i me my we us our you your he him his she her they them their there here what which who whom whose ' +
+    'when where why how all any some no not nothing something anything everything one ones just really very kind sort like ' +
+    'okay ok yeah yes alright right well oh um uh know think thing things stuff get got go going gonna want say said tell told ' +
+    'see look looks looked good great little bit lot lots much more most also too maybe probably actually pretty quite still ' +
+    'again even now then today can could would should will shall may might must to of in on at by for with from about as into ' +
+    'out up down over off back around because since while about doing make made let let\'s sure fine mean guess feel feels felt ' +
+    'don\'t doesn\'t didn\'t i\'m i\'ve i\'ll he\'s she\'s that\'s there\'s we\'re we\'ll you\'re patient'
+  ).split(' '),
+);
+
+/** Share of words that carry content (not function words or chit-chat). Numbers and placeholders count as content. */
+export function contentRatio(s: string): { ratio: number; content: number } {
+  const words = s.toLowerCase().match(/\[[A-Z_0-9]+\]|[a-z0-9][a-z0-9'-]*/gi) ?? [];
+  if (words.length === 0) return { ratio: 0, content: 0 };
+  const content = words.filter((w) => !FUNCTION_WORDS.has(w.toLowerCase())).length;
+  return { ratio: content / words.length, content };
+}
+
 /** Drop hedges that carry no clinical content ("kind of", "just", "really", "you know"). */
 export function trimHedges(s: string): string {
   return s
