@@ -177,14 +177,14 @@ export class EhrAgent {
       const t0 = performance.now();
       const c = this.resolve(w.target, cands);
       if (typeof c === 'string') {
-        results.push({ id: null, kind: null, code: c, ms: 0 });
+        results.push({ id: null, kind: null, code: c, ms: 0, chars: 0 });
         continue;
       }
       const id = this.idFor(c.el);
       const out = await writeCandidate(c, w.blocks as Block[]);
       // Even a failed verification may have changed the field: keep its undo.
       if (out.code === 'ok' || out.code === 'verify_failed') entries.push({ id, cand: c, before: out.before, after: out.after });
-      results.push({ id, kind: c.kind, code: out.code, ms: Math.round((performance.now() - t0) * 100) / 100 });
+      results.push({ id, kind: c.kind, code: out.code, ms: Math.round((performance.now() - t0) * 100) / 100, chars: out.after.length });
     }
     if (entries.length > 0) this.undo.set(writeId, entries);
     const allOk = results.every((r) => r.code === 'ok');
@@ -203,7 +203,7 @@ export class EhrAgent {
       if (!e.cand.el.isConnected) code = 'target_not_found';
       else if (!force && readBack(e.cand) !== e.after) code = 'undo_conflict';
       else code = await restoreCandidate(e.cand, e.before);
-      results.push({ id: e.id, kind: e.cand.kind, code, ms: Math.round((performance.now() - t0) * 100) / 100 });
+      results.push({ id: e.id, kind: e.cand.kind, code, ms: Math.round((performance.now() - t0) * 100) / 100, chars: e.cand.el.isConnected ? readBack(e.cand).length : 0 });
     }
     // A conflict keeps the entry so the UI can ask and retry with force.
     if (results.every((r) => r.code !== 'undo_conflict')) this.undo.delete(key);

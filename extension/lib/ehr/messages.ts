@@ -87,7 +87,10 @@ export const ScanReply = z
   .strict();
 export type ScanReply = z.infer<typeof ScanReply>;
 
-export const WriteResult = z.object({ id: TargetId.nullable(), kind: TargetKindSchema.nullable(), code: EhrCodeSchema, ms: z.number() }).strict();
+/** `chars`: length of the field's text after the operation (a size, never the text). */
+export const WriteResult = z
+  .object({ id: TargetId.nullable(), kind: TargetKindSchema.nullable(), code: EhrCodeSchema, ms: z.number(), chars: z.number().int().nonnegative() })
+  .strict();
 export type WriteResult = z.infer<typeof WriteResult>;
 export const WriteReply = z.object({ code: EhrCodeSchema, writeId: WriteId.nullable(), results: z.array(WriteResult) }).strict();
 export type WriteReply = z.infer<typeof WriteReply>;

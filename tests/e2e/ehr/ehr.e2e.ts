@@ -90,6 +90,7 @@ function matrix(getDriver: () => Driver, getContext: () => BrowserContext, origi
         const w = (await getDriver().send(page, f, { cmd: 'ehr.write', allowedOrigins: allowed(), writes: [{ target: { by: 'id', id: target.id }, blocks: BLOCKS }] })) as WriteReply;
         expect(w.results.map((r) => r.code)).toEqual(['ok']);
         expect(w.code).toBe('ok');
+        expect(w.results[0]!.chars).toBeGreaterThan(200); // a size, never the text
         expectNote(String(await f.frame.evaluate(c.read)), c.html, c.kind);
         expect(await page.evaluate('window.__pwned ?? 0')).toBe(0);
         if (getDriver().name === 'extension') expect(await page.evaluate('window.__intercepted ?? 0')).toBe(0);
