@@ -124,6 +124,7 @@ interface CaseResult {
   non2xx: number;
   timeouts: number;
   errorRate: number;
+  statuses: Record<string, number>;
 }
 
 /**
@@ -161,6 +162,7 @@ function stageBreakdown(body: string, n: number): Record<string, number> {
 async function runCase(api: RunningApi, name: string, body: string, segments: Segment[], connections: number, durationS: number, path = '/v1/notes'): Promise<CaseResult> {
   const lat: number[] = [];
   let non2xx = 0;
+  const statuses: Record<string, number> = {};
   const inst = autocannon({
     url: `${api.url}${path}`,
     method: path === '/v1/notes' ? 'POST' : 'GET',
@@ -173,6 +175,7 @@ async function runCase(api: RunningApi, name: string, body: string, segments: Se
   });
   inst.on('response', (_client, statusCode, _bytes, responseTime) => {
     lat.push(responseTime);
+    statuses[String(statusCode)] = (statuses[String(statusCode)] ?? 0) + 1;
     if (statusCode < 200 || statusCode >= 300) non2xx++;
   });
   const r = await inst;
@@ -194,6 +197,7 @@ async function runCase(api: RunningApi, name: string, body: string, segments: Se
     non2xx,
     timeouts: r.timeouts,
     errorRate: requests + errors > 0 ? Math.round(((non2xx + errors) / (requests + errors)) * 1e6) / 1e6 : 0,
+    statuses,
   };
 }
 
@@ -285,6 +289,13 @@ async function main(): Promise<void> {
     out.loadavg1mAtEnd = Math.round((loadavg()[0] ?? 0) * 100) / 100;
     const recs = api.records().filter((r) => r.event === 'request' && r.route === '/v1/notes');
     out.workerLogLines = recs.length;
+    const codes: Record<string, number> = {};
+    for (const r of recs) if (typeof r.code === 'string') codes[r.code] = (codes[r.code] ?? 0) + 1;
+    out.workerErrorCodes = codes;
+    // Lines from wrangler/workerd that are neither our JSON records nor per-request info lines
+    // (synthetic data only; kept short): restarts, runtime errors.
+    const other = api.logs().filter((l) => l.trim() !== '' && !l.includes('{"ts":') && !l.startsWith('[wrangler:info]'));
+    out.serverOtherLines = { count: other.length, sample: other.slice(-8).map((l) => l.slice(0, 200)) };
   } finally {
     clearInterval(sampler);
     await api.stop();

@@ -10,8 +10,8 @@
  *
  * The DEV token is public and only valid in the dev/bench environments of worker/wrangler.toml.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,6 +30,12 @@ export interface StartApiOptions {
   vars?: Record<string, string>;
   /** Milliseconds to wait for /v1/health (default 90 s: the first start bundles with esbuild). */
   readyTimeoutMs?: number;
+  /**
+   * true (default): bundle once (`wrangler deploy --dry-run --outdir`) and serve that bundle with
+   * `--no-bundle`, so edits to the source tree (other people's too) cannot reload the server in
+   * the middle of a test or a load run. false: `wrangler dev` on the sources, with live reload.
+   */
+  frozen?: boolean;
 }
 
 export interface RunningApi {
@@ -102,16 +108,47 @@ function rssKb(pid: number): number {
   }
 }
 
+const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
+const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' };
+
+/** Bundle the worker once into `dir` and write a wrangler.toml that serves that bundle as is. */
+function freeze(dir: string, env: string): string {
+  const out = join(dir, 'dist');
+  const r = spawnSync(process.execPath, [WRANGLER, 'deploy', '--dry-run', '--outdir', out, '-c', join(ROOT, 'worker/wrangler.toml'), '--env', env], {
+    cwd: ROOT,
+    env: WRANGLER_ENV,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`bundling the worker failed:\n${(r.stderr || r.stdout || '').slice(-2000)}`);
+  const toml = readFileSync(join(ROOT, 'worker/wrangler.toml'), 'utf8').replace(
+    /^main = .*$/m,
+    `main = ${JSON.stringify(join(out, 'index.js'))}\nno_bundle = true`,
+  );
+  const cfg = join(dir, 'wrangler.toml');
+  writeFileSync(cfg, toml);
+  return cfg;
+}
+
 export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> {
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
   const persist = mkdtempSync(join(tmpdir(), 'scribe-api-'));
+  const env = opts.env ?? 'dev';
+  let config = join(ROOT, 'worker/wrangler.toml');
+  if (opts.frozen ?? true) {
+    try {
+      config = freeze(persist, env);
+    } catch (e) {
+      rmSync(persist, { recursive: true, force: true });
+      throw e;
+    }
+  }
   const args = [
-    join(ROOT, 'node_modules/wrangler/bin/wrangler.js'),
+    WRANGLER,
     'dev',
     '-c',
-    join(ROOT, 'worker/wrangler.toml'),
+    config,
     '--env',
-    opts.env ?? 'dev',
+    env,
     '--ip',
     '127.0.0.1',
     '--port',
@@ -119,7 +156,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
     '--inspector-port',
     String(await freePort()),
     '--persist-to',
-    persist,
+    join(persist, 'state'),
     '--show-interactive-dev-session=false',
     '--log-level',
     'log',
@@ -128,7 +165,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
   const lines: string[] = [];
   const child: ChildProcess = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' },
+    env: WRANGLER_ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
