@@ -177,9 +177,11 @@ function speed(visits: EvalVisit[]) {
     transcript_chars: chars,
     turns: turns.length,
     runs: times.length,
+    min_ms: round(times[0] ?? 0, 2),
     p50_ms: round(median, 2),
     p95_ms: round(p(times, 0.95), 2),
     // CPU time of this process per run: less sensitive to other jobs sharing the cores.
+    cpu_min_ms: round(cpu[0] ?? 0, 2),
     cpu_p50_ms: round(p(cpu, 0.5), 2),
     cpu_p95_ms: round(p(cpu, 0.95), 2),
     chars_per_s: Math.round(chars / (median / 1000)),

@@ -111,10 +111,13 @@ function findMonth(s: string): string | undefined {
 
 const DATE_GATE_RE = new RegExp(`\\d|(?:${MONTH_ALT})(?![\\w])`, 'i');
 
+const ORDINAL_GATE_RE = /\d(?:st|nd|rd|th)\b|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|teenth|tieth/i;
+
 function dates(text: string, out: Candidate[], strict: boolean): void {
   if (!DATE_GATE_RE.test(text)) return;
   const add = (start: number, end: number) => out.push({ start, end, type: 'DATE', prio: 72, source: 'date' });
-  for (const re of [DATE_MDY_RE, DATE_DMY_RE]) {
+  const hasMonth = FIND_MONTH_RE.test(text);
+  for (const re of hasMonth ? [DATE_MDY_RE, DATE_DMY_RE] : []) {
     re.lastIndex = 0;
     for (let m = re.exec(text), g = 0; m !== null && g < 50_000; m = re.exec(text), g++) {
       const month = findMonth(m[0]);
@@ -131,13 +134,13 @@ function dates(text: string, out: Candidate[], strict: boolean): void {
     }
   }
   DATE_MY_RE.lastIndex = 0;
-  for (let m = DATE_MY_RE.exec(text), g = 0; m !== null && g < 50_000; m = DATE_MY_RE.exec(text), g++) {
+  for (let m = hasMonth ? DATE_MY_RE.exec(text) : null, g = 0; m !== null && g < 50_000; m = DATE_MY_RE.exec(text), g++) {
     const month = findMonth(m[0]);
     if (!month || !monthOk(month)) continue;
     add(m.index, m.index + m[0].length);
   }
   DATE_DAY_ONLY_RE.lastIndex = 0;
-  for (let m = DATE_DAY_ONLY_RE.exec(text), g = 0; m !== null && g < 50_000; m = DATE_DAY_ONLY_RE.exec(text), g++) {
+  for (let m = ORDINAL_GATE_RE.test(text) ? DATE_DAY_ONLY_RE.exec(text) : null, g = 0; m !== null && g < 50_000; m = DATE_DAY_ONLY_RE.exec(text), g++) {
     const g1 = m[1] ?? '';
     const start = m.index + m[0].lastIndexOf(g1);
     const day = parseDay(g1.replace(/^the\s+/i, ''));
@@ -323,9 +326,12 @@ function isStateWord(s: string): boolean {
   return s.split(/\s+/).every((w) => US_STATE_NAMES.has(w.toLowerCase()) || /^(?:New|North|South|West|Rhode)$/.test(w)) || /^[A-Z]{2}$/.test(s);
 }
 
+const STREET_GATE_RE = new RegExp(`\\b${STREET_SUFFIX_LC}\\b`, 'i');
+
 function addresses(text: string, out: Candidate[]): void {
   ADDRESS_SPOKEN_RE.lastIndex = 0;
-  for (let m = ADDRESS_SPOKEN_RE.exec(text), g = 0; m !== null && g < 50_000; m = ADDRESS_SPOKEN_RE.exec(text), g++) {
+  const hasStreetWord = STREET_GATE_RE.test(text);
+  for (let m = hasStreetWord ? ADDRESS_SPOKEN_RE.exec(text) : null, g = 0; m !== null && g < 50_000; m = ADDRESS_SPOKEN_RE.exec(text), g++) {
     // "2 puffs a day" never ends in a street word; "20 minutes drive" would: exclude unit words.
     if (/\b(?:minutes?|hours?|miles?|blocks?|days?|weeks?|times?|puffs?|mg|milligrams?|tablets?|pills?|steps?)\b/i.test(m[0])) continue;
     out.push({ start: m.index, end: m.index + m[0].length, type: 'ADDRESS', prio: 60, source: 'address' });
@@ -361,6 +367,7 @@ function addresses(text: string, out: Candidate[]): void {
     if (!isStateWord(c)) out.push({ start, end: start + c.length, type: 'CITY', prio: 61, source: 'address' });
   }
   COUNTY_RE.lastIndex = 0;
+  if (!/County|Parish|Borough/.test(text)) return;
   for (let m = COUNTY_RE.exec(text), g = 0; m !== null && g < 50_000; m = COUNTY_RE.exec(text), g++) {
     out.push({ start: m.index, end: m.index + m[0].length, type: 'CITY', prio: 61, source: 'address' });
   }
@@ -394,7 +401,17 @@ const POSSESSIVE_RE = /['’]s$|s['’]$|['’]$/;
 /** Words that are never the start of a name even after a greeting or honorific. */
 const NOT_A_NAME = new Set(['doctor', 'dr', 'sir', "ma'am", 'maam', 'madam', 'everyone', 'everybody', 'folks', 'team', 'all', 'there', 'again', 'guys', 'nurse', 'mister', 'miss']);
 
+const ALLOWED_CACHE = new Map<string, boolean>();
 export function isAllowedCapWord(word: string): boolean {
+  const hit = ALLOWED_CACHE.get(word);
+  if (hit !== undefined) return hit;
+  const r = allowedCapWord(word);
+  if (ALLOWED_CACHE.size > 50_000) ALLOWED_CACHE.clear();
+  ALLOWED_CACHE.set(word, r);
+  return r;
+}
+
+function allowedCapWord(word: string): boolean {
   const l = word.toLowerCase().replace(/['’]s$|['’]$/, '');
   if (l.length <= 1) return true;
   if (MONTHS.has(l) && l.length > 3) return true;
@@ -442,6 +459,11 @@ function pushName(out: Candidate[], text: string, start: number, seq: string, so
   out.push({ start, end: start + s.length, type: 'NAME', prio, source });
 }
 
+const HONORIFIC_WORDS: ReadonlySet<string> = new Set(HONORIFIC_ALT.toLowerCase().split('|').concat(['fr', 'sr']));
+const INTRO_WORDS: ReadonlySet<string> = new Set(['name', "name's", 'named', 'called', 'goes', 'speaking', 'speak', 'ask', 'patient', 'signed']);
+const RELATION_WORDS: ReadonlySet<string> = new Set(RELATION_ALT.split('|').flatMap((w) => [w, `${w}'s`]));
+const GREETING_WORDS: ReadonlySet<string> = new Set(['hi', 'hello', 'hey', 'thanks', 'thank', 'bye', 'goodbye', 'morning', 'afternoon', 'evening', 'welcome', 'nice', 'see', 'take', 'okay', 'sorry', 'excuse']);
+
 function contextNames(text: string, out: Candidate[]): void {
   const run = (re: RegExp, strong: boolean, prio: number, requireUncommon: boolean) => {
     re.lastIndex = 0;
@@ -460,14 +482,21 @@ function contextNames(text: string, out: Candidate[]): void {
       pushName(out, text, start, seq, 'name', prio);
     }
   };
-  run(HONORIFIC_RE, true, 58, false);
-  run(INTRO_STRONG_RE, true, 57, false);
-  run(RELATION_RE, true, 56, false);
-  run(GREETING_RE, true, 56, true);
+  // Cheap gates: a turn without any trigger word skips the (expensive) context regexes.
+  const words = new Set(text.toLowerCase().split(/[^a-z'’-]+/));
+  const any = (set: ReadonlySet<string>) => {
+    for (const w of set) if (words.has(w)) return true;
+    return false;
+  };
+  if (any(HONORIFIC_WORDS)) run(HONORIFIC_RE, true, 58, false);
+  if (any(INTRO_WORDS)) run(INTRO_STRONG_RE, true, 57, false);
+  const hasRelation = any(RELATION_WORDS);
+  if (hasRelation) run(RELATION_RE, true, 56, false);
+  if (any(GREETING_WORDS)) run(GREETING_RE, true, 56, true);
   run(INTRO_WEAK_RE, false, 55, true);
   // "Tigist, I'm her daughter": the name comes first.
   RELATION_AFTER_RE.lastIndex = 0;
-  for (let m = RELATION_AFTER_RE.exec(text), g = 0; m !== null && g < 50_000; m = RELATION_AFTER_RE.exec(text), g++) {
+  for (let m = hasRelation ? RELATION_AFTER_RE.exec(text) : null, g = 0; m !== null && g < 50_000; m = RELATION_AFTER_RE.exec(text), g++) {
     const raw = m[1] ?? '';
     const seq = trimNameSeq(raw, true);
     if (!seq) continue;

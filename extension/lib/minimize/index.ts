@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PhiType, detectPatternIdentifiers, resolveOverlaps } from '../../../shared/phi-patterns.ts';
 import { PlaceholderMap, formatPlaceholder, scanPlaceholders, type PlaceholderEntry } from '../../../shared/placeholder.ts';
-import { detectCandidates, emptyTerms, fuzzyNameMatch, seenCandidates, type DetectedSpan, type Strictness, type VisitTerms } from './detect.ts';
+import { detectCandidates, emptyTerms, fuzzyNameMatch, phoneticKey, seenCandidates, type DetectedSpan, type Strictness, type VisitTerms } from './detect.ts';
 import { MONTH_ALT, MONTHS } from './lexicon/index.ts';
 import { DAY_NUM, DAY_WORD, YEAR_NUM, YEAR_WORDS, digitsOf, parseDay, parseSmallNumber, parseYear } from './numbers.ts';
 
@@ -238,10 +238,28 @@ function assignEntities(spans: RawSpan[], terms: VisitTerms): Map<RawSpan, Entit
   // The banner patient: every word of the name is one of the banner's name words.
   const isBanner = (tokens: string[]) => tokens.length > 0 && tokens.every((t) => terms.bannerNameTokens.some((b) => fuzzyNameMatch(t, b)));
 
+  // Buckets for fuzzy look-ups: first letter and phonetic key of the entity's first word.
+  const buckets = new Map<string, Entity[]>();
+  const bucketKeys = (tok: string) => [`l:${tok[0] ?? ''}`, `p:${phoneticKey(tok)}`];
+  const fuzzyCandidates = (tok: string): Entity[] => {
+    const out: Entity[] = [];
+    for (const k of bucketKeys(tok)) for (const e of buckets.get(k) ?? []) if (!out.includes(e)) out.push(e);
+    return out;
+  };
   const newEntity = (s: RawSpan, key: string, tokens: string[]): Entity => {
     const e: Entity = { type: s.type, key, tokens, surfaces: [], canonical: s.surface, first: s.order, banner: isBanner(tokens) };
     byKey.set(key, e);
-    if (s.type === 'NAME') names.push(e);
+    if (s.type === 'NAME') {
+      names.push(e);
+      const first = tokens[0];
+      if (first !== undefined) {
+        for (const k of bucketKeys(first)) {
+          const b = buckets.get(k);
+          if (b) b.push(e);
+          else buckets.set(k, [e]);
+        }
+      }
+    }
     return e;
   };
   const attach = (s: RawSpan, e: Entity) => {
@@ -268,8 +286,9 @@ function assignEntities(spans: RawSpan[], terms: VisitTerms): Map<RawSpan, Entit
       attach(s, exact);
       continue;
     }
-    // ASR spelling variant of a known name ("Sandburg" / "Sandberg").
-    const variant = names.find((e) => sameNameTokens(tokens, e.tokens));
+    // ASR spelling variant of a known name ("Sandburg" / "Sandberg"): only entities whose first word
+    // starts with the same letter or sounds alike are compared.
+    const variant = fuzzyCandidates(tokens[0] ?? '').find((e) => e.tokens.length === tokens.length && sameNameTokens(tokens, e.tokens));
     if (variant) {
       attach(s, variant);
       continue;
