@@ -618,8 +618,16 @@ const NO_ANSWER = /^(?:no|nope|nah|not really|none|never|negative|i haven't|i ha
 const YES_ANSWER = /^(?:yes|yeah|yep|yup|i have|i do|a little|sometimes|mm-hmm|definitely)\b/i;
 
 const REPORTED_SPEECH = true;
+const CLINICIAN_HISTORY = true;
 const MIN_CONTENT_RATIO = 0.3;
 const MIN_CONTENT_WORDS = 2;
+
+/** Mentions a symptom, a body part or a drug. */
+function clinicalTerms(t: string): boolean {
+  SYMPTOM_RE.lastIndex = 0;
+  ALLERGEN_RE.lastIndex = 0;
+  return SYMPTOM_RE.test(t) || ALLERGEN_RE.test(t) || SYSTEMS.some(([, re]) => re.test(t)) || /\b(hurt|injur\w*|fell|fall|surgery|diagnos\w*|medication|blood pressure|sugar|diabetes|hypertension|infection)\b/i.test(t);
+}
 
 function informative(t: string): boolean {
   const c = contentRatio(t);
@@ -838,6 +846,9 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
       continue;
     }
     if (/\b(year-old|years? old|presents|history of|here (?:today )?for)\b/i.test(text)) {
+      facts.hpi.push({ text: cleanClinician(text, gender), evidence: [s.seg] });
+    } else if (CLINICIAN_HISTORY && !inAp && /\b(you|your)\b/i.test(text) && informative(text) && !EXAM_WORDS.test(text) && clinicalTerms(text)) {
+      // The clinician summarising what the patient said ("I see you hurt your left ankle").
       facts.hpi.push({ text: cleanClinician(text, gender), evidence: [s.seg] });
     }
   }
