@@ -1,0 +1,277 @@
+/**
+ * ASR benchmark: the dev set (../shared/eval/dev/audio) through the built extension's own ASR worker
+ * (the same bundle the offscreen document spawns), in headless Chromium, cross-origin isolated.
+ *
+ *   npx tsx bench/asr.ts [--models whisper-base,whisper-tiny] [--files a1-001,a1-002] [--pace realtime|fast]
+ *                        [--prompt off|on] [--ext .output/chrome-mv3] [--out bench-asr.json]
+ *
+ * The engine page is fed PCM directly (not the fake microphone, which can only play in real time
+ * and is exercised by tests/e2e/asr): 100 ms chunks of 16 kHz mono, paced in real time by default so
+ * end-of-speech → final latency is what a clinician would see; `--pace fast` feeds as fast as the
+ * engine takes it (RTF/WER only). Telehealth visits (a *.clinician.wav + *.remote.wav pair) are fed
+ * as two sources (mic + tab) so speakers can be checked; other visits as the mic.
+ * Prints JSON: WER per file and overall (extension/lib/asr/wer.ts normalizer), RTF, latency
+ * p50/p95, word-count ratio, drug and dose mentions, model load time, peak renderer memory.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { launchWithExtension } from '../tests/e2e/lib/browser.ts';
+import { readWav } from '../tests/e2e/lib/wav.ts';
+import { normalize, wer } from '../extension/lib/asr/wer.ts';
+
+const args = process.argv.slice(2);
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? def) : def;
+};
+const ROOT = resolve(import.meta.dirname, '..');
+const DEV = resolve(ROOT, '../shared/eval/dev');
+const AUDIO = join(DEV, 'audio');
+const EXT = resolve(ROOT, opt('ext', '.output/chrome-mv3'));
+const models = opt('models', 'whisper-base,whisper-tiny').split(',');
+const pace = opt('pace', 'realtime') as 'realtime' | 'fast';
+const prompt = opt('prompt', 'off') === 'on';
+const files = opt('files', readdirSync(AUDIO).filter((f) => /^[a-z0-9-]+\.ref\.txt$/.test(f)).map((f) => f.replace('.ref.txt', '')).join(',')).split(',');
+
+interface Visit {
+  id: string;
+  setting: string;
+  facts: { medications?: { name: string; dose?: string }[] };
+}
+const visits = new Map<string, Visit>(
+  readFileSync(join(DEV, 'visits.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Visit)
+    .map((v) => [v.id, v]),
+);
+
+function count(hay: string[], needle: string[]): number {
+  if (needle.length === 0) return 0;
+  let n = 0;
+  for (let i = 0; i + needle.length <= hay.length; i++) if (needle.every((w, k) => hay[i + k] === w)) n++;
+  return n;
+}
+
+/** mentions of each listed drug name and dose in the reference, and how many the hypothesis has */
+function mentions(ref: string, hyp: string, phrases: string[]): { ref: number; hit: number } {
+  const r = normalize(ref);
+  const h = normalize(hyp);
+  let refN = 0;
+  let hit = 0;
+  for (const p of new Set(phrases.map((x) => normalize(x).join(' ')).filter(Boolean))) {
+    const w = p.split(' ');
+    const a = count(r, w);
+    refN += a;
+    hit += Math.min(a, count(h, w));
+  }
+  return { ref: refN, hit };
+}
+
+function b64(samples: Float32Array): string {
+  return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).toString('base64');
+}
+
+/** peak RSS (MB) over Chromium renderer processes: the extension page + its ASR worker live in one */
+function rendererRssMb(): number {
+  try {
+    const out = execFileSync('ps', ['-eo', 'rss,args'], { encoding: 'utf8' });
+    let max = 0;
+    for (const line of out.split('\n')) {
+      if (!line.includes('chromium') || !line.includes('--type=renderer') || !line.includes('scribe-profile')) continue;
+      max = Math.max(max, Number(line.trim().split(/\s+/)[0]) / 1024);
+    }
+    return max;
+  } catch {
+    return 0;
+  }
+}
+
+const p = (xs: number[], q: number): number | null => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((q / 100) * s.length) - 1))] ?? null;
+};
+const r3 = (x: number | null): number | null => (x === null ? null : Math.round(x * 1000) / 1000);
+
+const workerAsset = readdirSync(join(EXT, 'assets')).find((f) => /^worker-.*\.js$/.test(f));
+if (!workerAsset) throw new Error(`no ASR worker bundle in ${EXT}/assets: build first (npx wxt build)`);
+
+const results: Record<string, unknown> = {};
+for (const model of models) {
+  const l = await launchWithExtension({ micWav: null, extensionDir: EXT, args: [] });
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rendererRssMb())), 1000);
+  const page = await l.context.newPage();
+  await page.goto(`chrome-extension://${l.extensionId}/sidepanel.html`);
+  const load = await page.evaluate(
+    async ({ asset, model, prompt }) => {
+      const g = globalThis as unknown as Record<string, unknown>;
+      const w = new Worker(`/assets/${asset}`, { type: 'module', name: 'asr-bench' });
+      const state = { status: null as unknown, segments: new Map<string, unknown>(), waits: new Map<number, (v: unknown) => void>() };
+      g.__asr = { w, state };
+      w.onmessage = (e: MessageEvent) => {
+        const m = e.data as { type: string; status?: unknown; segment?: { id: string; final: boolean }; latencyMs?: number | null; seq?: number; stats?: unknown };
+        if (m.type === 'status') state.status = m.status;
+        else if (m.type === 'segment' && m.segment) state.segments.set(m.segment.id, { ...m.segment, latencyMs: m.latencyMs });
+        else if (m.seq !== undefined) state.waits.get(m.seq)?.(m.stats ?? true);
+      };
+      const t0 = performance.now();
+      w.postMessage({ type: 'init', config: { model, baseUrl: chrome.runtime.getURL('/'), backend: 'auto', speakerMode: 'source', partials: true, prompt, vad: 'silero' } });
+      for (;;) {
+        await new Promise((r) => setTimeout(r, 200));
+        const s = state.status as { phase: string } | null;
+        if (s && (s.phase === 'ready' || s.phase === 'error')) return { status: s, wallMs: performance.now() - t0 };
+      }
+    },
+    { asset: workerAsset, model, prompt },
+  );
+  const perFile: Record<string, unknown>[] = [];
+  let totAudio = 0;
+  let totDecode = 0;
+  let totErr = 0;
+  let totRef = 0;
+  let totHyp = 0;
+  const lat: number[] = [];
+  const drugs = { ref: 0, hit: 0 };
+  const doses = { ref: 0, hit: 0 };
+  for (const id of files) {
+    const tele = existsSync(join(AUDIO, `${id}.clinician.wav`)) && existsSync(join(AUDIO, `${id}.remote.wav`));
+    const feeds = tele
+      ? [
+          { source: 'mic', pcm: readWav(join(AUDIO, `${id}.clinician.wav`)).samples },
+          { source: 'tab', pcm: readWav(join(AUDIO, `${id}.remote.wav`)).samples },
+        ]
+      : [{ source: 'mic', pcm: readWav(join(AUDIO, `${id}.wav`)).samples }];
+    const run = (await page.evaluate(
+      async ({ feeds, pace, tele }) => {
+        const g = globalThis as unknown as { __asr: { w: Worker; state: { segments: Map<string, unknown>; waits: Map<number, (v: unknown) => void> } } };
+        const { w, state } = g.__asr;
+        state.segments.clear();
+        w.postMessage({ type: 'reset', speakerMode: tele ? 'source' : 'unlabelled' });
+        await new Promise((r) => setTimeout(r, 300));
+        const pcm = feeds.map((f) => {
+          const bin = atob(f.b64);
+          const bytes = new Uint8Array(bin.length);
+          for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+          return { source: f.source, x: new Float32Array(bytes.buffer) };
+        });
+        const len = Math.max(...pcm.map((f) => f.x.length));
+        const t0 = performance.now();
+        for (let i = 0, k = 0; i < len; i += 1600, k++) {
+          for (const f of pcm) {
+            const chunk = f.x.slice(i, i + 1600);
+            if (chunk.length) w.postMessage({ type: 'frames', source: f.source, samples: chunk }, [chunk.buffer]);
+          }
+          if (pace === 'realtime') {
+            const due = t0 + (k + 1) * 100;
+            const wait = due - performance.now();
+            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          } else if (k % 50 === 0) await new Promise((r) => setTimeout(r, 0));
+        }
+        const feedMs = performance.now() - t0;
+        const ask = (type: string, seq: number) =>
+          new Promise<unknown>((resolve) => {
+            state.waits.set(seq, resolve);
+            w.postMessage({ type, seq });
+          });
+        await ask('flush', 1);
+        const wallMs = performance.now() - t0;
+        const stats = await ask('stats', 2);
+        return { feedMs, wallMs, stats, segments: [...state.segments.values()] };
+      },
+      { feeds: feeds.map((f) => ({ source: f.source, b64: b64(f.pcm) })), pace, tele },
+    )) as {
+      feedMs: number;
+      wallMs: number;
+      stats: { audioS: number; decodeMs: number; rtf: number; latencyMs: { p50: number; p95: number }; decodes: unknown; speechS: number };
+      segments: { t0: number; t1: number; text: string; final: boolean; source: string; speaker: string; latencyMs: number | null }[];
+    };
+    const finals = run.segments.filter((s) => s.final).sort((a, b) => a.t0 - b.t0);
+    const hyp = finals.map((s) => s.text).join(' ');
+    const ref = readFileSync(join(AUDIO, `${id}.ref.txt`), 'utf8');
+    const w = wer(ref, hyp);
+    const meds = visits.get(id)?.facts.medications ?? [];
+    const d = mentions(ref, hyp, meds.map((m) => m.name));
+    const ds = mentions(ref, hyp, meds.flatMap((m) => (m.dose ? [m.dose] : [])));
+    drugs.ref += d.ref;
+    drugs.hit += d.hit;
+    doses.ref += ds.ref;
+    doses.hit += ds.hit;
+    const audioS = feeds[0] ? feeds[0].pcm.length / 16000 : 0;
+    totAudio += audioS;
+    totDecode += run.stats.decodeMs;
+    totErr += w.sub + w.del + w.ins;
+    totRef += w.refWords;
+    totHyp += w.hypWords;
+    for (const s of finals) if (s.latencyMs !== null) lat.push(s.latencyMs);
+    const speakers = tele ? { micClinician: finals.filter((s) => s.source === 'mic').every((s) => s.speaker === 'clinician'), tabRemote: finals.filter((s) => s.source === 'tab').every((s) => s.speaker === 'remote') } : null;
+    perFile.push({
+      file: id,
+      telehealth: tele,
+      audioS: r3(audioS),
+      wer: r3(w.wer),
+      sub: w.sub,
+      del: w.del,
+      ins: w.ins,
+      words: { ref: w.refWords, hyp: w.hypWords, ratio: r3(w.hypWords / Math.max(1, w.refWords)) },
+      // decode time over visit time (telehealth: two tracks of the same visit)
+      rtf: r3(run.stats.decodeMs / 1000 / audioS),
+      wallAfterEndS: r3((run.wallMs - run.feedMs) / 1000),
+      latencyMs: { p50: r3(p(finals.flatMap((s) => (s.latencyMs === null ? [] : [s.latencyMs])), 50)), p95: r3(p(finals.flatMap((s) => (s.latencyMs === null ? [] : [s.latencyMs])), 95)) },
+      finals: finals.length,
+      partials: run.segments.length - finals.length,
+      decodes: run.stats.decodes,
+      timeOrdered: finals.every((s, i) => i === 0 || s.t0 >= (finals[i - 1]?.t0 ?? 0)),
+      speakers,
+      drugs: d,
+      doses: ds,
+    });
+    console.error(`bench/asr: ${model} ${id} wer=${w.wer.toFixed(3)} rtf=${(run.stats.decodeMs / 1000 / audioS).toFixed(3)}`);
+  }
+  const mem = await page.evaluate(async () => {
+    const perf = performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> };
+    try {
+      return perf.measureUserAgentSpecificMemory ? (await perf.measureUserAgentSpecificMemory()).bytes : null;
+    } catch {
+      return null;
+    }
+  });
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, rendererRssMb());
+  await l.close();
+  results[model] = {
+    load: { ms: Math.round(load.wallMs), status: load.status },
+    overall: {
+      audioS: r3(totAudio),
+      wer: r3(totErr / Math.max(1, totRef)),
+      rtf: r3(totDecode / 1000 / Math.max(1, totAudio)),
+      latencyMs: { p50: r3(p(lat, 50)), p95: r3(p(lat, 95)), n: lat.length },
+      wordRatio: r3(totHyp / Math.max(1, totRef)),
+      drugMentions: { ...drugs, rate: r3(drugs.hit / Math.max(1, drugs.ref)) },
+      doseMentions: { ...doses, rate: r3(doses.hit / Math.max(1, doses.ref)) },
+      peakRendererRssMb: Math.round(peakRss),
+      endMemoryBytes: mem,
+    },
+    files: perFile,
+  };
+}
+
+const ranked = Object.entries(results).map(([m, r]) => ({ m, o: (r as { overall: { wer: number; rtf: number } }).overall }));
+// Default: the lowest WER that keeps up with speech (RTF < 0.5 leaves headroom for two sources).
+const fit = ranked.filter((x) => x.o.rtf < 0.5).sort((a, b) => a.o.wer - b.o.wer)[0] ?? ranked.sort((a, b) => a.o.rtf - b.o.rtf)[0];
+const report = {
+  bench: 'asr',
+  date: new Date().toISOString(),
+  engine: 'built extension ASR worker in headless Chromium, PCM fed from an extension page',
+  pace,
+  prompt,
+  loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
+  models: results,
+  recommended: fit?.m ?? null,
+};
+const json = JSON.stringify(report, null, 2);
+const out = opt('out', '');
+if (out) writeFileSync(out, json);
+console.log(json);
