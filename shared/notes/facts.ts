@@ -215,23 +215,28 @@ export function readSentences(segments: readonly NoteSegment[]): Sentence[] {
 // Gender (for pronouns only). Counts cues in clinician speech and family references.
 
 export function inferGender(sentences: readonly Sentence[]): Gender {
-  let m = 0;
-  let f = 0;
+  // Strong cues: honorifics and dictated demographics from the clinician, a family member naming
+  // the patient. Weak cues (he/she from the clinician) often mean someone else, so they only
+  // decide when there is no strong cue and they clearly lean one way.
+  let sm = 0;
+  let sf = 0;
+  let wm = 0;
+  let wf = 0;
   for (const s of sentences) {
     const t = s.text.toLowerCase();
     if (s.role === 'clinician') {
-      m += (t.match(/\b(mr\.?|he|him|his|himself|male|man|gentleman|sir)\b/g) ?? []).length;
-      f += (t.match(/\b(mrs\.?|ms\.?|miss|she|her|hers|herself|female|woman|lady|ma'am)\b/g) ?? []).length;
-      // Dictated demographics ("a 62-year-old male") settle it.
-      m += (t.match(/\byear[- ]old (male|man|gentleman|boy)\b/g) ?? []).length * 10;
-      f += (t.match(/\byear[- ]old (female|woman|lady|girl)\b/g) ?? []).length * 10;
-    } else {
-      m += (t.match(/\bmy (husband|father|dad|son|boyfriend)\b/g) ?? []).length * (s.topic === 'meds' || /takes|he\b/.test(t) ? 2 : 0);
-      f += (t.match(/\bmy (wife|mother|mom|daughter|girlfriend)\b/g) ?? []).length * (s.topic === 'meds' || /takes|she\b/.test(t) ? 2 : 0);
+      sm += (t.match(/\b(mr\.?|sir|year[- ]old (?:male|man|gentleman|boy))\b/g) ?? []).length;
+      sf += (t.match(/\b(mrs\.?|ms\.?|miss|ma'am|year[- ]old (?:female|woman|lady|girl))\b/g) ?? []).length;
+      wm += (t.match(/\b(he|him|his|himself)\b/g) ?? []).length;
+      wf += (t.match(/\b(she|her|hers|herself)\b/g) ?? []).length;
+    } else if (s.topic === 'meds' || /\btakes\b/.test(t)) {
+      sm += (t.match(/\bmy (husband|father|dad|son|boyfriend)\b/g) ?? []).length;
+      sf += (t.match(/\bmy (wife|mother|mom|daughter|girlfriend)\b/g) ?? []).length;
     }
   }
-  if (m > f * 1.5 && m >= 1) return 'male';
-  if (f > m * 1.5 && f >= 1) return 'female';
+  if (sm + sf > 0) return sm > sf ? 'male' : sf > sm ? 'female' : 'unknown';
+  if (wm >= 3 && wm > 2 * wf) return 'male';
+  if (wf >= 3 && wf > 2 * wm) return 'female';
   return 'unknown';
 }
 
