@@ -459,10 +459,10 @@ function pushName(out: Candidate[], text: string, start: number, seq: string, so
   out.push({ start, end: start + s.length, type: 'NAME', prio, source });
 }
 
-const HONORIFIC_WORDS: ReadonlySet<string> = new Set(HONORIFIC_ALT.toLowerCase().split('|').concat(['fr', 'sr']));
-const INTRO_WORDS: ReadonlySet<string> = new Set(['name', "name's", 'named', 'called', 'goes', 'speaking', 'speak', 'ask', 'patient', 'signed']);
-const RELATION_WORDS: ReadonlySet<string> = new Set(RELATION_ALT.split('|').flatMap((w) => [w, `${w}'s`]));
-const GREETING_WORDS: ReadonlySet<string> = new Set(['hi', 'hello', 'hey', 'thanks', 'thank', 'bye', 'goodbye', 'morning', 'afternoon', 'evening', 'welcome', 'nice', 'see', 'take', 'okay', 'sorry', 'excuse']);
+const HONORIFIC_GATE_RE = new RegExp(`\\b(?:${HONORIFIC_ALT}|Fr|Sr)\\b`, 'i');
+const INTRO_GATE_RE = /\b(?:name|named|called|goes|speaking|speak|ask|patient|signed)\b/i;
+const RELATION_GATE_RE = new RegExp(`\\b(?:${RELATION_ALT})\\b`, 'i');
+const GREETING_GATE_RE = /\b(?:hi|hello|hey|thanks|thank|bye|goodbye|morning|afternoon|evening|welcome|nice|see|take|okay|sorry|excuse)\b/i;
 
 function contextNames(text: string, out: Candidate[]): void {
   const run = (re: RegExp, strong: boolean, prio: number, requireUncommon: boolean) => {
@@ -483,16 +483,11 @@ function contextNames(text: string, out: Candidate[]): void {
     }
   };
   // Cheap gates: a turn without any trigger word skips the (expensive) context regexes.
-  const words = new Set(text.toLowerCase().split(/[^a-z'’-]+/));
-  const any = (set: ReadonlySet<string>) => {
-    for (const w of set) if (words.has(w)) return true;
-    return false;
-  };
-  if (any(HONORIFIC_WORDS)) run(HONORIFIC_RE, true, 58, false);
-  if (any(INTRO_WORDS)) run(INTRO_STRONG_RE, true, 57, false);
-  const hasRelation = any(RELATION_WORDS);
+  if (HONORIFIC_GATE_RE.test(text)) run(HONORIFIC_RE, true, 58, false);
+  if (INTRO_GATE_RE.test(text)) run(INTRO_STRONG_RE, true, 57, false);
+  const hasRelation = RELATION_GATE_RE.test(text);
   if (hasRelation) run(RELATION_RE, true, 56, false);
-  if (any(GREETING_WORDS)) run(GREETING_RE, true, 56, true);
+  if (GREETING_GATE_RE.test(text)) run(GREETING_RE, true, 56, true);
   run(INTRO_WEAK_RE, false, 55, true);
   // "Tigist, I'm her daughter": the name comes first.
   RELATION_AFTER_RE.lastIndex = 0;
