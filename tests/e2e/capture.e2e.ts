@@ -52,9 +52,7 @@ describe('capture: telehealth tab audio', () => {
   let server: Awaited<ReturnType<typeof serveDirs>>;
   beforeAll(async () => {
     server = await serveDirs({ '/clip/': dirname(clip.path), '/': join(import.meta.dirname, '../fixtures/pages') });
-    // The extension id is pinned by the manifest key; allowlisting lets tabCapture target the
-    // call tab without a toolbar click (NOTES.md).
-    l = await launchWithExtension({ micWav: null, args: ['--allowlisted-extension-id=jdhhmhkaghlpepjeeneoajkhecnbjenh'] });
+    l = await launchWithExtension({ micWav: null, allowTabCapture: true });
   });
   afterAll(async () => {
     await l?.close();

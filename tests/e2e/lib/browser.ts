@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Worker } from 'playwright-core';
+import { DEV_EXTENSION_ID } from '../../../extension-id.ts';
 
 /** The built extension (npm run build). */
 export const EXTENSION_DIR = resolve(import.meta.dirname, '../../..', process.env.SCRIBE_OUT_DIR ?? '.output', 'chrome-mv3');
@@ -38,11 +39,18 @@ export interface LaunchOptions {
   /** feed this WAV to the fake microphone; `null` = no fake device at all */
   micWav?: string | null | undefined;
   /**
-   * grant the extension the microphone (default true), as the clinician's one-time "Allow" does,
-   * through CDP Browser.grantPermissions; false leaves it ungranted, so capture is refused.
-   * (--use-fake-ui-for-media-stream is not used: it makes tab capture fail with NotFoundError.)
+   * accept the microphone request (default true), standing in for the clinician's one-time
+   * "Allow", with --auto-accept-camera-and-microphone-capture; false leaves the request
+   * unanswered, so capture is refused. (--use-fake-ui-for-media-stream is not used: it makes tab
+   * capture fail with NotFoundError; CDP permission grants stop working once the allowlist flag
+   * below is on.)
    */
   autoGrantMedia?: boolean;
+  /**
+   * let tabCapture target any tab without a toolbar click on it (--allowlisted-extension-id with
+   * the pinned id; NOTES.md), as a clinician's click on the call tab would.
+   */
+  allowTabCapture?: boolean;
   headless?: boolean;
   args?: string[];
   extensionDir?: string;
@@ -66,6 +74,8 @@ export async function launchWithExtension(opts: LaunchOptions = {}): Promise<Lau
     media.push('--use-fake-device-for-media-stream');
     if (opts.micWav) media.push(`--use-file-for-fake-audio-capture=${resolve(opts.micWav)}%noloop`);
   }
+  if (opts.autoGrantMedia !== false) media.push('--auto-accept-camera-and-microphone-capture');
+  if (opts.allowTabCapture) media.push(`--allowlisted-extension-id=${DEV_EXTENSION_ID}`);
   const context = await chromium.launchPersistentContext(profileDir, {
     executablePath: findBrowser(),
     headless: opts.headless ?? true,
@@ -76,14 +86,6 @@ export async function launchWithExtension(opts: LaunchOptions = {}): Promise<Lau
   let sw = context.serviceWorkers()[0];
   sw ??= await context.waitForEvent('serviceworker', { timeout: 15_000 });
   const extensionId = new URL(sw.url()).host;
-  if (opts.autoGrantMedia !== false) {
-    // Granted from the extension's own permission page, where a clinician clicks "Allow" once.
-    const page = context.pages()[0] ?? (await context.newPage());
-    await page.goto(`chrome-extension://${extensionId}/permission.html`);
-    const cdp = await context.newCDPSession(page);
-    await cdp.send('Browser.grantPermissions', { origin: `chrome-extension://${extensionId}`, permissions: ['audioCapture'] });
-    // The grant is a DevTools override: it lasts while this session stays attached (no detach).
-  }
   return {
     context,
     extensionId,

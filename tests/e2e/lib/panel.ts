@@ -34,7 +34,7 @@ export async function waitForState(page: Page, states: string[], timeoutMs = 20_
   for (;;) {
     const s = await captureState(page);
     if (states.includes(s)) return s;
-    if (Date.now() > end) throw new Error(`capture state stayed "${s}" (wanted ${states.join('|')})`);
+    if (Date.now() > end) throw new Error(`capture state stayed "${s}" (wanted ${states.join('|')}; alerts: ${(await alertCodes(page)).join(', ') || 'none'})`);
     await page.waitForTimeout(50);
   }
 }
