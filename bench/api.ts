@@ -292,6 +292,11 @@ async function main(): Promise<void> {
     const codes: Record<string, number> = {};
     for (const r of recs) if (typeof r.code === 'string') codes[r.code] = (codes[r.code] ?? 0) + 1;
     out.workerErrorCodes = codes;
+    // Non-2xx seen by the client but not produced by our worker come from wrangler's dev proxy.
+    const workerStatuses: Record<string, number> = {};
+    for (const r of recs) workerStatuses[String(r.status)] = (workerStatuses[String(r.status)] ?? 0) + 1;
+    out.workerStatuses = workerStatuses;
+    out.proxyNon2xxLines = api.logs().filter((l) => /^\[wrangler:\w+\] POST \/v1\/notes [^2]\d\d /.test(l)).length;
     // Lines from wrangler/workerd that are neither our JSON records nor per-request info lines
     // (synthetic data only; kept short): restarts, runtime errors.
     const other = api.logs().filter((l) => l.trim() !== '' && !l.includes('{"ts":') && !l.startsWith('[wrangler:info]'));
