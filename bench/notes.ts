@@ -17,6 +17,7 @@ import { renderText } from '../shared/notes/render.ts';
 import { parseCsv } from './lib/csv.ts';
 import { containsPhrase, coveredBy, norm } from './lib/match.ts';
 import { rouge } from './lib/rouge.ts';
+import { noteForLine } from '../scripts/note.ts';
 
 const args = process.argv.slice(2);
 const argVal = (name: string): string | undefined => {
@@ -72,7 +73,11 @@ const VITAL_WORDS: Record<string, RegExp> = {
   weight_lb: /weigh|pounds|scale/i,
 };
 
-function runEvalSet(file: string): Record<string, unknown> {
+/**
+ * `pipeline`: the CLI's path (minimize on device → extractor → restore) instead of the raw
+ * transcript, to show what minimization costs in recall.
+ */
+function runEvalSet(file: string, pipeline = false): Record<string, unknown> {
   const visits = readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim().length > 0)
@@ -100,7 +105,15 @@ function runEvalSet(file: string): Record<string, unknown> {
         }
       }
     }
-    const note = extractNote(req);
+    let note = extractNote(req);
+    if (pipeline) {
+      const r = noteForLine(JSON.stringify({ id: v.id, turns: v.turns, banner: (v as { banner?: unknown }).banner }), 'hp');
+      if (!r.ok) {
+        schemaFailures++;
+        continue;
+      }
+      note = r.out.note;
+    }
     const sec = (key: string): string[] => note.sections.find((s) => s.key === key)?.statements.map((s) => s.text) ?? [];
     const turnTexts = v.turns.map((t) => t.text);
     const count = (kind: Kind, hit: boolean, stated: boolean): void => {
@@ -246,6 +259,14 @@ function main(): void {
   const devText = join(sharedDir, 'eval', 'dev-text', 'visits.jsonl');
   if (existsSync(dev)) result['dev'] = runEvalSet(dev);
   if (existsSync(devText)) result['devText'] = runEvalSet(devText);
+  if (args.includes('--pipeline')) {
+    const recallOnly = (r: Record<string, unknown>): Record<string, unknown> => ({ recall: r['recall'], recallOfStatedFacts: r['recallOfStatedFacts'], failed: r['notesFailingSchema'] });
+    result['pipeline'] = {
+      path: 'minimize (extension/lib/minimize) -> extractor -> restore, as scripts/note.ts',
+      dev: existsSync(dev) ? recallOnly(runEvalSet(dev, true)) : null,
+      devText: existsSync(devText) ? recallOnly(runEvalSet(devText, true)) : null,
+    };
+  }
   const aciDir = join(sharedDir, 'benchmarks', 'aci-bench');
   if (!args.includes('--skip-aci') && existsSync(aciDir)) {
     const split = (name: string): Record<string, number> | null =>
