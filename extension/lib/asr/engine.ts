@@ -34,7 +34,7 @@ export interface EngineStats {
   audioS: Record<Source, number>;
   speechS: number;
   decodeMs: number;
-  decodes: { final: number; speculative: number; speculativeUsed: number; partial: number };
+  decodes: { final: number; speculative: number; speculativeUsed: number; partial: number; failed: number };
   finals: number;
   latencyMs: number[];
   queue: number;
@@ -96,7 +96,7 @@ export class AsrEngine {
     audioS: { mic: 0, tab: 0 },
     speechS: 0,
     decodeMs: 0,
-    decodes: { final: 0, speculative: 0, speculativeUsed: 0, partial: 0 },
+    decodes: { final: 0, speculative: 0, speculativeUsed: 0, partial: 0, failed: 0 },
     finals: 0,
     latencyMs: [],
     queue: 0,
@@ -249,7 +249,10 @@ export class AsrEngine {
       .transcribe(job.audio, job.kind === 'partial' ? 'partial' : 'final')
       .then(
         (text) => job.done(text),
-        () => job.done(''),
+        () => {
+          this.stats.decodes.failed++; // counted, never logged with content
+          job.done('');
+        },
       )
       .finally(() => {
         this.stats.decodeMs += this.now() - t0;

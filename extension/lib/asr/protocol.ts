@@ -20,7 +20,7 @@ export const AsrStats = z
     /** decode time / audio time (all sources) */
     rtf: z.number().nonnegative().nullable(),
     finals: z.number().int().nonnegative(),
-    decodes: z.object({ final: z.number(), speculative: z.number(), speculativeUsed: z.number(), partial: z.number() }).strict(),
+    decodes: z.object({ final: z.number(), speculative: z.number(), speculativeUsed: z.number(), partial: z.number(), failed: z.number() }).strict(),
     latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable(), n: z.number() }).strict(),
   })
   .strict();

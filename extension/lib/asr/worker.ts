@@ -149,10 +149,25 @@ async function load(cfg: AsrConfig): Promise<boolean> {
 
 let transcriberRef: WhisperTranscriber | null = null;
 
+/**
+ * One onnxruntime-web call at a time. Silero and Whisper share one WASM runtime; interleaving a VAD
+ * run with a Whisper decode at an await point broke decoding (empty text) when a backlog of frames
+ * was scored while the decoder ran. VAD frames simply wait for the decode (they are scored in a
+ * burst afterwards: ~1 ms each), which costs the end-of-utterance detection nothing it would not
+ * lose anyway waiting for the decoder.
+ */
+let ortTail: Promise<unknown> = Promise.resolve();
+function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const run = ortTail.then(fn, fn);
+  ortTail = run.catch(() => undefined);
+  return run;
+}
+
 async function scorerFor(): Promise<FrameScorer> {
   if (sileroModel) {
     try {
-      return await SileroVad.create(ort as unknown as OrtLike, sileroModel);
+      const vad = await SileroVad.create(ort as unknown as OrtLike, sileroModel);
+      return { kind: vad.kind, score: (f: Float32Array) => exclusive(() => vad.score(f)), reset: () => vad.reset() };
     } catch {
       /* fall through */
     }
@@ -166,7 +181,8 @@ async function makeEngine(cfg: AsrConfig): Promise<AsrEngine> {
   const t: { transcribe: WhisperTranscriber['transcribe'] } = {
     transcribe: (audio, kind) => {
       if (!transcriberRef) return Promise.resolve('');
-      return transcriberRef.transcribe(audio, kind);
+      const tr = transcriberRef;
+      return exclusive(() => tr.transcribe(audio, kind));
     },
   };
   return new AsrEngine(
@@ -190,7 +206,7 @@ function stats(): AsrStats {
     decodeMs: s?.decodeMs ?? 0,
     rtf: s && audioS > 0 ? s.decodeMs / 1000 / audioS : null,
     finals: s?.finals ?? 0,
-    decodes: s?.decodes ?? { final: 0, speculative: 0, speculativeUsed: 0, partial: 0 },
+    decodes: s?.decodes ?? { final: 0, speculative: 0, speculativeUsed: 0, partial: 0, failed: 0 },
     latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), max: lat.length ? Math.max(...lat) : null, n: lat.length },
   };
 }
