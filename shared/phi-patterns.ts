@@ -189,7 +189,7 @@ const EXT_RE = /^\s*(?:,\s*)?(?:ext\.?|extension|x)\s*\d{1,6}\b/i;
 const DATE_NUM_RE = /(?<![\w/.-])(\d{1,2})([/.-])(\d{1,2})(?:\2(\d{4}|\d{2}))?(?![\w/-]|\.\d)/g;
 const DATE_ISO_RE = /(?<![\w/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w/-])/g;
 /** A unit or dose word after "25/100" makes it a dose, not a date. */
-const UNIT_AFTER_RE = /^\s*(?:mg|milligrams?|mcg|micrograms?|g|grams?|ml|units?|tabs?|tablets?|caps?|capsules?|puffs?|sprays?|mmhg|bpm|%|percent|of\b)/i;
+const UNIT_AFTER_RE = /^\s*(?:mg|milligrams?|mcg|micrograms?|g|grams?|ml|units?|tabs?|tablets?|caps?|capsules?|puffs?|sprays?|mmhg|bpm|%|percent|of\b|times?\b|days?\b|weeks?\b|months?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|years?\b|drinks?\b|cups?\b|pills?\b|doses?\b|servings?\b|packs?\b|cigarettes?\b|steps?\b|miles?\b|blocks?\b|flights?\b|pounds?\b|lbs?\b|inches?\b|feet\b|out\s+of\b)/i;
 /** Words before "1/2" that make it a fraction ("half", "take 1/2"). */
 const FRACTION_BEFORE_RE = /(?:take|taking|took|about|only|cut|split)\s*$/i;
 
