@@ -543,7 +543,7 @@ function symptomsIn(s: Sentence): { pos: string[]; neg: string[] } {
 // Clinician statements: exam, results, assessment, plan, follow-up
 
 const EXAM_CUE = /^(?:okay,?\s*|alright,?\s*|so,?\s*)*(?:on (?:physical )?exam(?:ination)?,?|your exam today:?|exam(?:ination)? (?:today )?(?:shows|is|was):?|let me take a look\.?|listening and looking,?|on camera,?|from what i can see(?: on the screen)?,?|i'm limited on video,? but|on (?:my )?(?:physical )?exam(?:ination)?,?)\s*/i;
-const EXAM_WORDS = /\b(lungs?|heart|abdomen|abdominal|tender(?:ness)?|murmur|auscultation|range of motion|swelling|edema|reflexes|strength|pupils|throat|tonsils|ears?|tympanic|rash|lesion|neck|thyroid|lymph|palpation|wheez\w*|crackles|rales|gait|sensation|pulses|skin|eyes?|mucosa|effusion|straight leg raise|clear|regular rate)\b/i;
+const EXAM_WORDS = /\b(incisions?|healed|healing|redness|erythema|scars?|bruising|ecchymosis|wound|lungs?|heart|abdomen|abdominal|tender(?:ness)?|murmur|auscultation|range of motion|swelling|edema|reflexes|strength|pupils|throat|tonsils|ears?|tympanic|rash|lesion|neck|thyroid|lymph|palpation|wheez\w*|crackles|rales|gait|sensation|pulses|skin|eyes?|mucosa|effusion|straight leg raise|clear|regular rate)\b/i;
 const RESULT_CUE = /\b(your (?:tsh|a1c|hemoglobin|cholesterol|ldl|labs?|blood work|x-?ray|ct|cat scan|mri|ekg|ecg|echo(?:cardiogram)?|ultrasound|results?|urine|culture|test|swab|biopsy|potassium|sodium|creatinine|kidney function|glucose|sugar)|came back|showed|shows|revealed|demonstrated?s?|lab work|results? (?:was|were|showed))\b/i;
 const DX_CUES: readonly RegExp[] = [
   /\b(?:putting it (?:all )?together,? (?:it's|it is|this is|you have)|this looks like|this sounds like|consistent with|my assessment is|my impression is|(?:the )?diagnosis is|I think (?:this is|you have|it's|that you have|you've got)|I believe (?:this is|you have)|I suspect|you(?:'ve| have) got|this is likely|most likely)\s+(.+)$/i,
@@ -623,6 +623,7 @@ const NO_ANSWER = /^(?:no|nope|nah|not really|none|never|negative|i haven't|i ha
 const YES_ANSWER = /^(?:yes|yeah|yep|yup|i have|i do|a little|sometimes|mm-hmm|definitely)\b/i;
 
 const REPORTED_SPEECH = true;
+const AP_FALLBACK = 0.65;
 const CLINICIAN_HISTORY = true;
 const MIN_CONTENT_RATIO = 0.3;
 const MIN_CONTENT_WORDS = 2;
@@ -704,7 +705,13 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
   const neg = new Map<string, Fact>();
 
   let planTurn = -1;
-  let apStart = -1;
+  // Where the assessment and plan starts: the first cue ("my assessment", "for your first problem"),
+  // else the last third of what the clinician says (visits end with the plan).
+  let apStart = sentences.findIndex((s) => s.role === 'clinician' && !s.question && AP_START.test(s.text));
+  if (apStart < 0) {
+    const clin = sentences.map((s, i) => (s.role === 'clinician' ? i : -1)).filter((i) => i >= 0);
+    apStart = clin[Math.floor(clin.length * AP_FALLBACK)] ?? sentences.length;
+  }
   let lastQuestion: Sentence | null = null;
   let lastAnswerTurn = -1;
   let lastHpiTurn = -1;
@@ -800,8 +807,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
     if (ccD?.[1] !== undefined && dictatedCc === null && !/\b(you|your)\b/i.test(ccD[1])) {
       dictatedCc = { text: endWithPeriod(capitalize(ccD[1].trim())), evidence: [s.seg] };
     }
-    if (apStart < 0 && AP_START.test(text)) apStart = sentences.indexOf(s);
-    const inAp = apStart >= 0;
+    const inAp = sentences.indexOf(s) >= apStart;
     if (EXAM_CUE.test(text) || (EXAM_WORDS.test(text) && !PLAN_STMT.test(text) && !RESULT_CUE.test(text) && planTurn !== s.turn && !DX_CUES.some((r) => r.test(text)))) {
       if (EXAM_CUE.test(text) || /\b(exam|look|listen|appear|see|feel|notice)\w*\b/i.test(text) || EXAM_WORDS.test(text)) {
         const cleaned = cleanExam(text, gender);
