@@ -64,6 +64,8 @@ describe('property: injected pattern-class identifiers never leak', () => {
         const res = minimizeVisit(turns);
         const out = res.turns.map((t) => t.text).join('\n');
         for (const [, { id }] of parts) expect(out.includes(id)).toBe(false);
+        // The API's PHI guard runs the same shared patterns: a minimized payload never trips it.
+        for (const t of res.turns) expect(detectPatternIdentifiers(t.text)).toEqual([]);
         expect(restoreVisit(res)).toEqual(turns.map((t) => t.text));
       }),
       { numRuns: 150 },
