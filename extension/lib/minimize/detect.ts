@@ -183,7 +183,7 @@ const AGE_NUM = "(\\d{2,3}|(?:a|one)\\s+hundred(?:\\s+and)?(?:[\\s-]+(?:one|two|
 const AGE_AFTER_RE = new RegExp(`\\b${AGE_NUM}(?=[\\s-]+(?:years?|yrs?|yo|y/o)(?:[\\s-]+old|\\s+of\\s+age)?\\b|-year-old\\b)`, 'gi');
 /** "I'm 93", "she turned ninety-five", "my father is 101", "lived to ninety-six", "I'll be 95". */
 const AGE_BEFORE_RE = new RegExp(
-  `\\b(?:i'm|i\\s+am|i’m|he's|she's|he’s|she’s|he\\s+is|she\\s+is|they're|who\\s+is|who's|is|was|turned|turns|turning|aged|age|ages|at|almost|nearly|about|lived\\s+to|live\\s+to|living\\s+to|made\\s+it\\s+to|reached|be|being|over)\\s+${AGE_NUM}(?![\\w.,]\\d)`,
+  `\\b(?:i'm|i\\s+am|i’m|he's|she's|he’s|she’s|he\\s+is|she\\s+is|they're|who\\s+is|who's|is|was|turned|turns|turning|aged|age|ages|age\\s+of|at|almost|nearly|about|lived\\s+to|live\\s+to|living\\s+to|made\\s+it\\s+to|reached|be|being|over)\\s+${AGE_NUM}(?![\\w.,]\\d)`,
   'gi',
 );
 /** Vital-sign and measurement words: "oxygen is 97", "weight was 104", "glucose about 110". */
@@ -191,7 +191,7 @@ const VITAL_BEFORE =
   /\b(?:pressure|pulse|heart|rate|oxygen|o2|sat|sats|saturation|spo2|temp|temperature|weight|weighs|weighed|sugar|sugars|glucose|a1c|level|levels|score|count|reading|readings|bp|hr|rr|number|fever|pounds|lbs|kilos|mg|over|dose|cholesterol|ldl|hdl|triglycerides|percent|pain|scale|blood|fasting|systolic|diastolic|potassium|sodium|creatinine|hemoglobin|platelets?|minutes|seconds|steps|feet|miles|degrees|scale|inches|units|beats|breaths|respirations|bmi|iq|size|room|bill|cost|copay|dollars|page|score)\b[^.?!;]{0,30}$/i;
 /** Someone's age is the subject: a person word, a pronoun, or a capitalised name just before. */
 const AGE_PERSON_BEFORE =
-  /(?:\b(?:[Ii]['’]m|[Ii]\s+am|[Hh]e['’]s|[Ss]he['’]s|[Hh]e\s+is|[Ss]he\s+is|[Ww]ho\s+is|[Ww]ho['’]s|[Tt]urned|[Tt]urns|[Tt]urning|[Aa]ged|[Aa]ge|[Aa]ges|[Jj]ust\s+turned|[Ll]ived\s+to|[Ll]ive\s+to|[Mm]ade\s+it\s+to|[Rr]eached|[Ii]['’]ll\s+be|[Hh]e['’]ll\s+be|[Ss]he['’]ll\s+be|[Ww]ill\s+be|[Tt]urn)|\b(?:mother|father|mom|dad|grandmother|grandfather|grandma|grandpa|aunt|uncle|wife|husband|sister|brother|patient|she|he|neighbor|friend)\s+(?:is|was|will\s+be)|\p{Lu}\p{Ll}+\s+(?:is|was|will\s+be))\s+$/u;
+  /(?:\b(?:[Ii]['’]m|[Ii]\s+am|[Hh]e['’]s|[Ss]he['’]s|[Hh]e\s+is|[Ss]he\s+is|[Ww]ho\s+is|[Ww]ho['’]s|[Tt]urned|[Tt]urns|[Tt]urning|[Aa]ged|[Aa]ge|[Aa]ges|[Aa]ge\s+of|[Jj]ust\s+turned|[Ll]ived\s+to|[Ll]ive\s+to|[Mm]ade\s+it\s+to|[Rr]eached|[Ii]['’]ll\s+be|[Hh]e['’]ll\s+be|[Ss]he['’]ll\s+be|[Ww]ill\s+be|[Tt]urn)|\b(?:mother|father|mom|dad|grandmother|grandfather|grandma|grandpa|aunt|uncle|wife|husband|sister|brother|patient|she|he|neighbor|friend)\s+(?:is|was|will\s+be)|\p{Lu}\p{Ll}+\s+(?:is|was|will\s+be))\s+$/u;
 
 function ages(text: string, out: Candidate[]): void {
   if (!/\d|ninety|hundred|undefined/i.test(text)) return;

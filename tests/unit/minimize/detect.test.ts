@@ -41,6 +41,7 @@ describe('minimize/detect: ages over 89', () => {
     ['She turned 95 in the spring.', '95'],
     ['He lived to ninety-six.', 'ninety-six'],
     ['My aunt is a hundred and two.', 'a hundred and two'],
+    ['She died at the age of 97 in her sleep.', '97'],
   ])('%s', (text, age) => {
     expect(fullyMasked(text, age)).toBe(true);
   });
