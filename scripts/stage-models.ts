@@ -118,7 +118,8 @@ export function stage(opts: { only?: string[]; checkOnly?: boolean } = {}): Stag
         }
         tried.push(`${p} (${r === 'missing' ? 'missing' : `altered: ${r} differs`})`);
       }
-      if (!from) {
+      if (!from && process.env.SCRIBE_STAGE_OFFLINE === '1') tried.push(`npm ${entry.npm.name}@${entry.npm.version}: skipped (SCRIBE_STAGE_OFFLINE=1)`);
+      else if (!from) {
         let p: string | null = null;
         try {
           p = join(fromNpm(model, entry), file);
