@@ -27,3 +27,4 @@ export {
 export type { VaultCommandName, VaultResult } from './protocol.ts';
 export { startVaultHost, installBackgroundVaultHooks, PURGE_ALARM } from './host.ts';
 export type { VaultHost, BackgroundVaultHooks, IdleApi, AlarmsApi, StartupApi } from './host.ts';
+export { VaultAuditStore } from './audit-store.ts';

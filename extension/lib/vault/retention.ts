@@ -83,7 +83,15 @@ export async function purgeExpiredRows(db: VaultDb, now: number, p: RetentionPol
 
   let auditEntries = 0;
   const cutoff = now - p.auditTtlMs;
-  if (cutoff > 0) auditEntries = await db.audit.where('at').below(cutoff).delete();
+  // The vault's own entries only: the audit trail's chain records (ids 'chain-…') are pruned by
+  // lib/audit itself, which records the pruning in the chain.
+  if (cutoff > 0) {
+    auditEntries = await db.audit
+      .where('at')
+      .below(cutoff)
+      .filter((r) => !String((r as { id?: unknown }).id).startsWith('chain-'))
+      .delete();
+  }
 
   if (opts.sweep) corrupt += await sweep(db);
   return { visits: purged, auditEntries, corruptRows: corrupt };

@@ -687,7 +687,8 @@ export class Vault {
   /** Audit entries, oldest first. Entries that fail to open are reported by count, not thrown. */
   async listAudit(): Promise<{ entries: AuditEntry[]; unreadable: number }> {
     const u = this.#begin();
-    const rows = await this.#store(() => this.#db.audit.toArray()); // primary-key (id) order = time order
+    // primary-key (id) order = time order; the audit trail's chain records live beside, under CHAIN_PREFIX
+    const rows = await this.#store(() => this.#db.audit.where('id').below(CHAIN_PREFIX).toArray());
     let unreadable = 0;
     const entries: AuditEntry[] = [];
     for (const raw of rows) {
@@ -707,6 +708,70 @@ export class Vault {
     }
     this.#ensureEpoch(u);
     return { entries, unreadable };
+  }
+
+  // ── audit chain storage (lib/audit's AuditStore, see ./audit-store.ts) ───────────────────
+
+  /** Stores one audit-trail record, sealed under the audit key, keyed by its seq. */
+  async putChainRecord(seq: number, ts: string, record: JsonContent): Promise<void> {
+    const u = this.#begin();
+    const at = Date.parse(ts);
+    if (!Number.isSafeInteger(seq) || seq < 0 || !Number.isFinite(at) || at < 0) throw new VaultError('INVALID_INPUT');
+    const id = chainId(seq);
+    const sealed = await seal(u.auditKey, aad('audit', id, String(at)), this.#json(record));
+    this.#ensureEpoch(u);
+    const row: AuditRow = { id, at, iv: sealed.iv, ct: sealed.ct };
+    await this.#store(() => this.#db.audit.put(row));
+  }
+
+  /** Chain records in ascending seq within [fromSeq, toSeq], at most `limit`. */
+  async listChainRecords(range: { fromSeq?: number; toSeq?: number; limit?: number } = {}): Promise<JsonContent[]> {
+    const u = this.#begin();
+    const from = chainId(Math.max(0, Math.floor(range.fromSeq ?? 0)));
+    const to = chainId(Math.min(Number.MAX_SAFE_INTEGER, Math.floor(range.toSeq ?? Number.MAX_SAFE_INTEGER)));
+    const limit = range.limit === undefined ? Infinity : Math.max(0, Math.floor(range.limit));
+    const rows = await this.#store(() => {
+      const c = this.#db.audit.where('id').between(from, to, true, true);
+      return Number.isFinite(limit) ? c.limit(limit).toArray() : c.toArray();
+    });
+    const out = await Promise.all(rows.map((raw) => this.#openChain(u, raw)));
+    this.#ensureEpoch(u);
+    return out;
+  }
+
+  async lastChainRecord(): Promise<JsonContent | undefined> {
+    const u = this.#begin();
+    const raw = await this.#store(() => this.#db.audit.where('id').between(CHAIN_PREFIX, CHAIN_END, true, false).last());
+    if (raw === undefined) return undefined;
+    const out = await this.#openChain(u, raw);
+    this.#ensureEpoch(u);
+    return out;
+  }
+
+  async countChainRecords(): Promise<number> {
+    this.#begin();
+    return this.#store(() => this.#db.audit.where('id').between(CHAIN_PREFIX, CHAIN_END, true, false).count());
+  }
+
+  /** Deletes chain records whose ts is before cutoffIso. Needs no key (at is clear), but is refused locked like every audit call. */
+  async deleteChainRecordsOlderThan(cutoffIso: string): Promise<number> {
+    this.#begin();
+    const cutoff = Date.parse(cutoffIso);
+    if (!Number.isFinite(cutoff)) throw new VaultError('INVALID_INPUT');
+    return this.#store(() =>
+      this.#db.audit
+        .where('id')
+        .between(CHAIN_PREFIX, CHAIN_END, true, false)
+        .filter((r) => typeof (r as { at?: unknown }).at === 'number' && (r as { at: number }).at < cutoff)
+        .delete(),
+    );
+  }
+
+  async #openChain(u: Unlocked, raw: unknown): Promise<JsonContent> {
+    const r = AuditRow.safeParse(raw);
+    if (!r.success || !r.data.id.startsWith(CHAIN_PREFIX)) throw new VaultError('CORRUPT');
+    const plain = await open(u.auditKey, aad('audit', r.data.id, String(r.data.at)), r.data);
+    return this.#parseJson(plain);
   }
 
   // ── internals ──────────────────────────────────────────────────────────────────────────────
@@ -981,4 +1046,11 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.byteLength !== b.byteLength) return false;
   for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** Audit-trail chain records share the audit table under ids that sort after the vault's own. */
+export const CHAIN_PREFIX = 'chain-';
+const CHAIN_END = 'chain.'; // '.' is the code point after '-': the end of the prefix range
+function chainId(seq: number): string {
+  return `${CHAIN_PREFIX}${seq.toString().padStart(16, '0')}`;
 }
