@@ -105,6 +105,8 @@ for (const model of models) {
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, rendererRssMb())), 1000);
   const page = await l.context.newPage();
   await page.goto(`chrome-extension://${l.extensionId}/sidepanel.html`);
+  // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper
+  await page.evaluate('globalThis.__name = (f) => f');
   const load = await page.evaluate(
     async ({ asset, model, prompt }) => {
       const g = globalThis as unknown as Record<string, unknown>;

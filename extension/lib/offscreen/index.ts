@@ -36,7 +36,8 @@ export function startOffscreen(): void {
     onStatus: (status) => void emit({ target: 'panel', evt: 'asr.status', status }),
     onSegment: (segment) => void emit({ target: 'panel', evt: 'transcript.segment', segment }),
   });
-  let flushing: Promise<boolean> | null = null;
+  /** 'done' once every final of the stopped visit is out (asr.transcript callers poll for it) */
+  let flushState: 'none' | 'pending' | 'done' = 'none';
   const session = new CaptureSession({
     getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
     workletUrl: browser.runtime.getURL('/capture-worklet.js'),
@@ -45,7 +46,7 @@ export function startOffscreen(): void {
   });
   listen('offscreen', {
     'capture.start': (m) => {
-      flushing = null;
+      flushState = 'none';
       asr.begin(asrConfig(m.tabStreamId !== undefined));
       return session.start({ visitId: m.visitId, mic: m.mic, tabStreamId: m.tabStreamId, playTabAudio: m.playTabAudio });
     },
@@ -53,16 +54,19 @@ export function startOffscreen(): void {
     'capture.resume': () => session.resume(),
     'capture.stop': async () => {
       const status = await session.stop();
-      // The last utterance is decoded after the stop; asr.transcript waits for it.
-      flushing = asr.flush();
+      // The last utterances are decoded after the stop; asr.transcript says when that is done.
+      flushState = 'pending';
+      void asr.flush(15 * 60_000).then((ok) => {
+        if (flushState === 'pending' && ok) flushState = 'done';
+      });
       return status;
     },
     'capture.status': () => session.status(),
     'capture.summary': () => session.summary(measureMemory()),
     'asr.status': async () => ({ status: asr.status, stats: await asr.stats() }),
     'asr.transcript': async () => {
-      const complete = flushing ? await flushing : false;
-      return { complete, status: asr.status, stats: await asr.stats(), segments: asr.transcript() };
+      // Non-blocking: `complete` turns true once the stopped visit's last final is out.
+      return { complete: flushState === 'done', status: asr.status, stats: await asr.stats(), segments: asr.transcript() };
     },
   });
 }

@@ -94,7 +94,7 @@ describe('asr: telehealth visit through the built extension', () => {
     await startVisit(page, { mic: true, tabId });
     await waitForSeconds(page, 'mic', CLIP_S + 2, 90_000);
     await page.getByRole('button', { name: 'Stop' }).click();
-    const t = await transcript(page, 180_000);
+    const t = await transcript(page, 480_000);
 
     expect(t.complete).toBe(true);
     expect(t.status?.phase).toBe('ready');
@@ -117,7 +117,7 @@ describe('asr: telehealth visit through the built extension', () => {
     // what it produced
     expect(tabSegs.length).toBeGreaterThan(0);
     expect(wer(referenceFor(true), tabSegs.map((s) => s.text).join(' ')).wer).toBeLessThan(0.5);
-  });
+  }, 600_000); // ~1 min on an idle 2-core machine; generous for a loaded CI box
 });
 
 describe('asr: a corrupt model file', () => {
