@@ -1,4 +1,3 @@
-/// <reference path="./worklet-types.d.ts" />
 import { Resampler, downmix } from './resample.ts';
 
 /** 100 ms of 16 kHz audio per message: small enough for live meters, few enough messages. */
