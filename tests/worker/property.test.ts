@@ -85,7 +85,7 @@ const headersArb = fc.record({
 const KNOWN = new Set(['visitId', 'template', 'segments', 'options', 'id', 'speaker', 't0', 't1', 'text', 'provider', 'language', 'omitEmptySections', '_']);
 
 describe('property: malformed requests', () => {
-  it('1,200 malformed requests: 0 5xx, closed error bodies, no content echoed or logged', async () => {
+  it('1,000 malformed requests: 0 5xx, closed error bodies, no content echoed or logged', async () => {
     let n = 0;
     await fc.assert(
       fc.asyncProperty(fc.oneof(mutated, raw), headersArb, async (b, h) => {
@@ -105,8 +105,8 @@ describe('property: malformed requests', () => {
         expect(text.includes(S)).toBe(false);
         expect(logs.text().includes(S)).toBe(false);
       }),
-      { numRuns: 1200 },
+      { numRuns: 1000 },
     );
-    expect(n).toBeGreaterThanOrEqual(1200);
+    expect(n).toBeGreaterThanOrEqual(1000);
   });
 });
