@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PhiType, detectPatternIdentifiers, resolveOverlaps } from '../../../shared/phi-patterns.ts';
+import { PhiType, classifyByContext, detectPatternIdentifiers, resolveOverlaps } from '../../../shared/phi-patterns.ts';
 import { PlaceholderMap, formatPlaceholder, scanPlaceholders, type PlaceholderEntry } from '../../../shared/placeholder.ts';
 import { detectCandidates, emptyTerms, fuzzyNameMatch, phoneticKey, seenCandidates, type DetectedSpan, type Strictness, type VisitTerms } from './detect.ts';
 import { MONTH_ALT, MONTHS } from './lexicon/index.ts';
@@ -192,6 +192,20 @@ interface RawSpan extends DetectedSpan {
   order: number;
 }
 
+const ID_CLASSES: PhiType[] = ['MRN', 'HEALTH_PLAN', 'ACCOUNT', 'LICENSE', 'VEHICLE', 'DEVICE', 'SSN'];
+
+/**
+ * An id typed ACCOUNT only by default (no keyword before it in its own turn) takes its class from
+ * the question just before: "What's your member ID?" → "It's W999830664." is a HEALTH_PLAN id.
+ */
+function retypeFromQuestion(text: string, start: number, prev: string | undefined): PhiType {
+  if (prev === undefined) return 'ACCOUNT';
+  // 'URL' can never come back from these classes: it marks "no keyword in this turn".
+  if (classifyByContext(text, start, 'URL', ID_CLASSES, start) !== 'URL') return 'ACCOUNT';
+  const joined = `${prev.slice(-160)}\n${text.slice(0, start)}`;
+  return classifyByContext(joined, joined.length, 'ACCOUNT', ID_CLASSES, joined.length);
+}
+
 /** Detect with a visit-level second pass: names/cities found in any turn are masked in all turns. */
 function detectVisit(texts: string[], terms: VisitTerms, strictness: Strictness): RawSpan[] {
   // Words the visit writes in lower case somewhere ("irregular", "temp") are words, not names.
@@ -226,7 +240,11 @@ function detectVisit(texts: string[], terms: VisitTerms, strictness: Strictness)
   const out: RawSpan[] = [];
   let order = 0;
   second.forEach((spans, ti) => {
-    for (const s of spans) out.push({ ...s, turn: ti, surface: (texts[ti] ?? '').slice(s.start, s.end), order: order++ });
+    const text = texts[ti] ?? '';
+    for (const s of spans) {
+      const type = s.type === 'ACCOUNT' ? retypeFromQuestion(text, s.start, texts[ti - 1]) : s.type;
+      out.push({ ...s, type, turn: ti, surface: text.slice(s.start, s.end), order: order++ });
+    }
   });
   return out;
 }

@@ -85,6 +85,17 @@ describe('minimizeVisit: extra identifiers from the egress preview', () => {
   });
 });
 
+describe('minimizeVisit: id class from the question before', () => {
+  it('"What is your member ID?" → "It is QZ4410298817." is a health-plan id', () => {
+    const res = minimizeVisit(turns('And what is your member ID on the insurance card?', "It's QZ4410298817, I have it here."));
+    expect(res.turns[1]!.text).toBe("It's [HEALTH_PLAN_1], I have it here.");
+  });
+  it('a keyword in the same turn wins', () => {
+    const res = minimizeVisit(turns('What is your member ID?', 'The bill says account QZ4410298817.'));
+    expect(res.turns[1]!.text).toBe('The bill says account [ACCOUNT_1].');
+  });
+});
+
 describe('restore: never drops or guesses', () => {
   const res = minimizeVisit(turns('Patient Ottoline Ferreira-Baptiste, phone 412-837-1234.'));
   it('unknown placeholders are reported and left in place', () => {
