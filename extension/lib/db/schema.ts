@@ -44,12 +44,14 @@ export const SegmentRow = z
   .strict();
 export type SegmentRow = z.infer<typeof SegmentRow>;
 
-/** Up to SEGMENTS_PER_PAGE segments of one visit, sealed together (schema v3). */
+/** Up to `segmentsPerPage` (config, default SEGMENTS_PER_PAGE) segments of one visit, sealed together (schema v3). */
 export const SegmentPageRow = z
   .object({ visitId: Id, page: z.number().int().nonnegative(), count: Size, size: Size, updatedAt: Time, iv: Bytes, ct: Bytes })
   .strict();
 export type SegmentPageRow = z.infer<typeof SegmentPageRow>;
 export const SEGMENTS_PER_PAGE = 128;
+/** Upper bound any config may use; what a stored page is checked against. */
+export const MAX_SEGMENTS_PER_PAGE = 1024;
 
 /** notes and phiMap: one current record per visit, keyed by the visit id. */
 export const BlobRow = z.object({ visitId: Id, size: Size, updatedAt: Time, iv: Bytes, ct: Bytes }).strict();

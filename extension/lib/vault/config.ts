@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_APPROVED_TTL_MS, DEFAULT_DRAFT_TTL_MS } from '../db/schema.ts';
+import { DEFAULT_APPROVED_TTL_MS, DEFAULT_DRAFT_TTL_MS, MAX_SEGMENTS_PER_PAGE, SEGMENTS_PER_PAGE } from '../db/schema.ts';
 import { PBKDF2_MIN_PRODUCTION_ITERATIONS } from './crypto.ts';
 
 const Ms = z.number().int().positive().max(10 * 365 * 24 * 3600_000);
@@ -32,6 +32,8 @@ export const VaultConfig = z
     backoffMaxMs: Ms.default(15 * 60_000),
     /** Destroy the vault after this many consecutive wrong PINs (null: never). Policy decides. */
     wipeAfterFailures: z.number().int().min(5).nullable().default(null),
+    /** Segments per sealed page (and loose writes between automatic page appends). Tests use a small one. */
+    segmentsPerPage: z.number().int().min(2).max(MAX_SEGMENTS_PER_PAGE).default(SEGMENTS_PER_PAGE),
     /** Unwrapped visit keys kept in memory while unlocked (LRU); bounds memory for 10k visits. */
     visitKeyCacheSize: z.number().int().min(1).max(10_000).default(64),
   })

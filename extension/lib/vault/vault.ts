@@ -21,7 +21,7 @@ import {
   KeyRow,
   LockoutRow,
   MetaRow,
-  SEGMENTS_PER_PAGE,
+  MAX_SEGMENTS_PER_PAGE,
   SegmentPageRow,
   SegmentRow,
   VisitRow,
@@ -463,10 +463,10 @@ export class Vault {
     const row: SegmentRow = { visitId, id: s.data.id, t0: s.data.t0, size: plain.byteLength, updatedAt: now, iv: sealed.iv, ct: sealed.ct };
     this.#ensureEpoch(u);
     await this.#putUnderVisit(visitId, this.#db.segments, row);
-    // Every SEGMENTS_PER_PAGE writes, fold the loose rows into one appended page, so a visit never
+    // Every `segmentsPerPage` writes, fold the loose rows into one appended page, so a visit never
     // has more than about one page of loose rows however long it runs (bounded open cost).
     const n = (this.#looseWrites.get(visitId) ?? 0) + 1;
-    if (n < SEGMENTS_PER_PAGE) {
+    if (n < this.config.segmentsPerPage) {
       this.#looseWrites.set(visitId, n);
       return;
     }
@@ -488,7 +488,7 @@ export class Vault {
   }
 
   /**
-   * Packs the visit's segments into sealed pages of SEGMENTS_PER_PAGE and removes the loose rows
+   * Packs the visit's segments into sealed pages of `segmentsPerPage` and removes the loose rows
    * it packed, so opening the visit costs one decryption per page. Call when capture stops;
    * approveVisit also calls it. Safe while segments are still being written: a loose row changed
    * after it was read is kept (and wins on read). Returns the number of pages written.
@@ -512,7 +512,7 @@ export class Vault {
     const { paged, loose, pageCount } = await this.#readSegments(key, visitId);
     const all = mergeSegments(paged, loose.map((l) => l.seg));
     // Already normal form: no loose rows, no superseded copies, no partly filled pages but the last.
-    if (loose.length === 0 && all.length === paged.length && pageCount === Math.ceil(all.length / SEGMENTS_PER_PAGE)) return pageCount;
+    if (loose.length === 0 && all.length === paged.length && pageCount === Math.ceil(all.length / this.config.segmentsPerPage)) return pageCount;
     const pages = await this.#sealPages(key, visitId, all, 0);
     this.#ensureEpoch(u);
     await this.#commitPages(visitId, pages, loose, true);
@@ -540,8 +540,9 @@ export class Vault {
   async #sealPages(key: CryptoKey, visitId: string, segs: readonly TranscriptSegment[], first: number): Promise<SegmentPageRow[]> {
     const now = this.#clock.now();
     const pages: SegmentPageRow[] = [];
-    for (let i = 0; i * SEGMENTS_PER_PAGE < segs.length; i++) {
-      const chunk = segs.slice(i * SEGMENTS_PER_PAGE, (i + 1) * SEGMENTS_PER_PAGE);
+    const per = this.config.segmentsPerPage;
+    for (let i = 0; i * per < segs.length; i++) {
+      const chunk = segs.slice(i * per, (i + 1) * per);
       const plain = utf8(JSON.stringify(chunk));
       const page = first + i;
       const sealed = await seal(key, aad('segmentPages', visitId, String(page)), plain);
@@ -1029,7 +1030,7 @@ export class Vault {
   }
 }
 
-const SegmentList = z.array(TranscriptSegment).max(SEGMENTS_PER_PAGE);
+const SegmentList = z.array(TranscriptSegment).max(MAX_SEGMENTS_PER_PAGE);
 
 /**
  * Pages in ascending page order (a later page's copy of a segment id wins: appended pages hold

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { SEGMENTS_PER_PAGE } from '../../../extension/lib/db/schema.ts';
+import { SEGMENTS_PER_PAGE as PRODUCTION_PAGE } from '../../../extension/lib/db/schema.ts';
+
+/** A small page keeps these tests fast; the production size is checked separately below. */
+const SEGMENTS_PER_PAGE = 8;
+const small = { segmentsPerPage: SEGMENTS_PER_PAGE };
 import { codeOf, findCanary, rawDump, seg, unlockedVault } from './helpers.ts';
 
 type Row = { iv: Uint8Array; ct: Uint8Array } & Record<string, unknown>;
 
 describe('segment pages (compaction)', () => {
   it('packs segments into pages; reads are identical before and after; later writes win', async () => {
-    const { vault, db } = await unlockedVault();
+    const { vault, db } = await unlockedVault(small);
     const id = await vault.createVisit();
     const n = SEGMENTS_PER_PAGE * 2 + 5;
     // written out of order, with one partial later finalised
@@ -36,11 +40,12 @@ describe('segment pages (compaction)', () => {
   });
 
   it('approval compacts; pages are shredded with the visit; no canary in pages', async () => {
-    const { vault, db } = await unlockedVault();
+    const { vault, db } = await unlockedVault(small);
     const id = await vault.createVisit();
     for (let i = 0; i < 10; i++) await vault.putSegment(id, seg(`s${i}`, i, `PAGE-CANARY-${i}`));
     await vault.approveVisit(id);
-    expect(await db.segmentPages.count()).toBe(1);
+    expect(await db.segmentPages.count()).toBe(Math.ceil(10 / SEGMENTS_PER_PAGE));
+    expect(await db.segments.count()).toBe(0);
     expect(findCanary(await rawDump(db), 'PAGE-CANARY')).toEqual([]);
     await vault.deleteVisit(id);
     expect(await db.segmentPages.count()).toBe(0);
@@ -48,7 +53,7 @@ describe('segment pages (compaction)', () => {
   });
 
   it('a tampered or moved page is INTEGRITY', async () => {
-    const { vault, db } = await unlockedVault();
+    const { vault, db } = await unlockedVault(small);
     const id = await vault.createVisit();
     for (let i = 0; i < SEGMENTS_PER_PAGE + 1; i++) await vault.putSegment(id, seg(`s${i}`, i, `t${i}`));
     await vault.compactSegments(id);
@@ -67,7 +72,7 @@ describe('segment pages (compaction)', () => {
   });
 
   it('a write racing a compaction is never lost, whichever order they run in', async () => {
-    const { vault } = await unlockedVault();
+    const { vault } = await unlockedVault(small);
     const id = await vault.createVisit();
     for (let i = 0; i < 40; i++) await vault.putSegment(id, seg(`s${i}`, i, `old ${i}`));
     for (let round = 0; round < 5; round++) {
@@ -83,12 +88,12 @@ describe('segment pages (compaction)', () => {
 
 describe('automatic page append while recording', () => {
   it('a long visit never keeps more than one page of loose rows, and reads stay exact', async () => {
-    const { vault, db } = await unlockedVault();
+    const { vault, db } = await unlockedVault(small);
     const id = await vault.createVisit();
-    const n = SEGMENTS_PER_PAGE * 3 + 10;
+    const n = SEGMENTS_PER_PAGE * 3 + SEGMENTS_PER_PAGE / 2;
     for (let i = 0; i < n; i++) {
       await vault.putSegment(id, seg(`s${i}`, i, `t${i}`));
-      if (i % 32 === 31) expect(await db.segments.count()).toBeLessThan(SEGMENTS_PER_PAGE);
+      if (i % 4 === 3) expect(await db.segments.count()).toBeLessThan(SEGMENTS_PER_PAGE);
     }
     expect(await db.segmentPages.count()).toBe(3);
     // Corrections of segments that are already paged land in a later page or loose, and win.
@@ -101,6 +106,15 @@ describe('automatic page append while recording', () => {
     await vault.compactSegments(id);
     expect(await db.segmentPages.count()).toBe(Math.ceil(n / SEGMENTS_PER_PAGE));
     expect(await vault.listSegments(id)).toEqual(segs);
+    vault.dispose();
+  });
+});
+
+describe('page size', () => {
+  it('defaults to 128 segments per page in production', async () => {
+    const { vault } = await unlockedVault();
+    expect(PRODUCTION_PAGE).toBe(128);
+    expect(vault.config.segmentsPerPage).toBe(128);
     vault.dispose();
   });
 });
