@@ -37,6 +37,8 @@ export interface Sentence {
   turn: number;
   role: Role;
   text: string;
+  /** `text` with number words as digits (for pattern readers), computed once. */
+  digits: string;
   question: boolean;
   /** Topic of the clinician question this sentence answers (patient) or asks (clinician). */
   topic: Topic;
@@ -205,7 +207,7 @@ export function readSentences(segments: readonly NoteSegment[]): Sentence[] {
     for (const text of sentences) {
       const question = isQuestion(text);
       const t: Topic = role === 'clinician' ? (question ? questionTopic(text) : 'none') : topic;
-      out.push({ seg: seg.id, turn, role, text, question, topic: t, admin: ADMIN_WORDS.test(text) || t === 'admin' });
+      out.push({ seg: seg.id, turn, role, text, digits: numbersToDigits(text), question, topic: t, admin: ADMIN_WORDS.test(text) || t === 'admin' });
     }
   }
   return out;
@@ -296,7 +298,7 @@ export function extractVitals(sentences: readonly Sentence[]): VitalReading[] {
   const found = new Map<VitalReading['kind'], VitalReading>();
   for (const s of sentences) {
     if (s.question) continue;
-    const text = numbersToDigits(s.text);
+    const text = s.digits;
     if (!VITAL_CONTEXT.test(text) && !(s.topic === 'vitals' && /\d{2,3}\s*(\/|over)\s*\d{2,3}/.test(text))) continue;
     for (const p of VITAL_PATTERNS) {
       p.re.lastIndex = 0;
@@ -409,7 +411,7 @@ const PLAN_VERB = /\b(start|starting|increase|increasing|decrease|decreasing|res
 const PATIENT_REQUEST = /\b(prescrib\w*|add|give me|can i (?:get|have)|could you|would you|i want|start|switch|try|plan item|put me on)\b/i;
 
 function medMentions(s: Sentence, planMode: boolean): MedMention[] {
-  const text = numbersToDigits(s.text);
+  const text = s.digits;
   const out: MedMention[] = [];
   DOSE_RE.lastIndex = 0;
   let m: RegExpExecArray | null;

@@ -32,8 +32,33 @@ export function declutter(text: string): string {
     .replace(/\s*[-–—]+\s*(?=[,.?!]|$)/g, '')
     .replace(/(^|\s)\.\s+/g, '$1');
   // Stutters: a word or two repeated with a comma or ellipsis between ("the, the", "I, I", "it's, it's").
-  for (let i = 0; i < 3; i++) t = t.replace(/\b([\w']+(?: [\w']+)?)(?:,| \.\.\.|\.\.\.)? \1\b/gi, '$1');
+  t = dropStutters(t);
   return tidy(t.replace(/\s+,/g, ',').replace(/,\s*,/g, ',').replace(/^[,.\s]+/, ''));
+}
+
+/** Remove a word or word pair repeated right after itself ("the, the", "it's it's", "I was I was"). Linear. */
+function dropStutters(text: string): string {
+  const toks = text.split(' ');
+  const key = (w: string | undefined): string => (w ?? '').toLowerCase().replace(/[,.]+$/, '');
+  const plain = (w: string | undefined): boolean => /^[\w']+,?$/.test(w ?? '');
+  const single: string[] = [];
+  for (const w of toks) {
+    const prev = single[single.length - 1];
+    if (prev !== undefined && plain(prev) && key(prev) === key(w) && /[\w']/.test(w)) single[single.length - 1] = w;
+    else single.push(w);
+  }
+  const out: string[] = [];
+  for (let i = 0; i < single.length; i++) {
+    const n = out.length;
+    const next = single[i + 1];
+    if (n >= 2 && next !== undefined && plain(out[n - 2]) && plain(out[n - 1]) && key(out[n - 2]) === key(single[i]) && key(out[n - 1]) === key(next)) {
+      out[n - 1] = next;
+      i++;
+      continue;
+    }
+    out.push(single[i] ?? '');
+  }
+  return out.join(' ');
 }
 
 /** Split text into sentences. Keeps decimals (12.5), abbreviations (Dr.) and placeholders intact. */
@@ -70,10 +95,13 @@ const TENS: Record<string, number> = {
  * Replace spelled-out numbers by digits ("one hundred twenty seven" → "127", "four to six" → "4 to 6").
  * Used on matching copies of text, never on what the note quotes.
  */
+const NUMBER_WORD = '(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)';
+const NUMBER_PHRASE = new RegExp(`\\b${NUMBER_WORD}(?:(?:[\\s-]+|\\s+and\\s+)${NUMBER_WORD})*\\b`, 'gi');
+const HAS_NUMBER_WORD = new RegExp(`\\b${NUMBER_WORD}\\b`, 'i');
+
 export function numbersToDigits(text: string): string {
-  const word = '(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)';
-  const re = new RegExp(`\\b${word}(?:(?:[\\s-]+|\\s+and\\s+)${word})*\\b`, 'gi');
-  return text.replace(re, (phrase) => {
+  if (!HAS_NUMBER_WORD.test(text)) return text;
+  return text.replace(NUMBER_PHRASE, (phrase) => {
     const words = phrase.toLowerCase().split(/[\s-]+/).filter((w) => w !== 'and');
     let total = 0;
     let cur = 0;
@@ -192,18 +220,13 @@ const UNIT_AFTER = /^(\s*(?:-|\s)?(?:days?|weeks?|months?|years?|hours?|minutes?
  * "milligrams" → "mg". Number words are only changed before a unit, so "no one" stays as it is.
  */
 export function clinicalStyle(s: string): string {
-  const digits = numbersToDigits(s);
-  // Keep the original words unless a converted number is followed by a unit.
-  const t = digits === s ? s : mergeNumbers(s, digits);
+  const t = HAS_NUMBER_WORD.test(s) ? mergeNumbers(s) : s;
   return t.replace(/\bmilligrams?\b/gi, 'mg').replace(/\bmicrograms?\b/gi, 'mcg');
 }
 
-function mergeNumbers(original: string, digits: string): string {
-  // Re-run the conversion phrase by phrase, accepting it only before a unit or "out of".
-  const word = '(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)';
-  const re = new RegExp(`\\b${word}(?:(?:[\\s-]+|\\s+and\\s+)${word})*\\b`, 'gi');
-  void digits;
-  return original.replace(re, (phrase, offset: number) => {
+function mergeNumbers(original: string): string {
+  // Accept a conversion only before a unit or after "out of".
+  return original.replace(NUMBER_PHRASE, (phrase, offset: number) => {
     const after = original.slice(offset + phrase.length, offset + phrase.length + 30);
     const before = original.slice(Math.max(0, offset - 7), offset);
     return UNIT_AFTER.test(after) || /out of\s*$/i.test(before) ? numbersToDigits(phrase) : phrase;
