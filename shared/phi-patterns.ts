@@ -162,18 +162,18 @@ export function vinCheckDigitValid(vin: string): boolean {
 
 const TLD = '(?:com|org|net|edu|gov|mil|io|us|uk|ca|info|biz|app|health|care|clinic|test|example|mail|co|me|dev)';
 
-const EMAIL_RE = /[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\b/g;
+const EMAIL_RE = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63}){0,6}\.[A-Za-z]{2,24}\b/g;
 /** Spoken email: "jane dot doe at example dot com". */
 const SPOKEN_EMAIL_RE = new RegExp(
-  `(?<!['’])\\b(?!(?:in|at|on|it|is|me|us|up|log|sign|signed|logged|me|here|there|that|this|him|her|them|you|email)\\b)[A-Za-z0-9]+(?:\\s+(?:dot|underscore|dash|hyphen)\\s+[A-Za-z0-9]+)*\\s+at\\s+[A-Za-z0-9-]+(?:\\s+dot\\s+[A-Za-z0-9-]+)*\\s+dot\\s+${TLD}\\b`,
+  `(?<!['’])\\b(?!(?:in|at|on|it|is|me|us|up|log|sign|signed|logged|me|here|there|that|this|him|her|them|you|email)\\b)[A-Za-z0-9]+(?:\\s+(?:dot|underscore|dash|hyphen)\\s+[A-Za-z0-9]+){0,4}\\s+at\\s+[A-Za-z0-9-]+(?:\\s+dot\\s+[A-Za-z0-9-]+){0,4}\\s+dot\\s+${TLD}\\b`,
   'gi',
 );
 const URL_SCHEME_RE = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"'`]+/gi;
-const URL_BARE_RE = new RegExp(`\\b[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\\.[A-Za-z0-9-]{1,63})*\\.${TLD}\\b(?:[/?#][^\\s<>"'\`]*)?`, 'gi');
+const URL_BARE_RE = new RegExp(`(?<![A-Za-z0-9.-])[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\\.[A-Za-z0-9-]{1,63}){0,6}\\.${TLD}\\b(?:[/?#][^\\s<>"'\`]*)?`, 'gi');
 /** Any-TLD host with a path: "meet.clinic.xyz/abc-123" (a path makes a bare host unambiguous). */
-const URL_ANY_TLD_PATH_RE = /\b[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}\/[^\s<>"'`]*[^\s<>"'`.,;:!?)]/g;
+const URL_ANY_TLD_PATH_RE = /(?<![A-Za-z0-9.-])[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})(?:\.[A-Za-z0-9-]{1,63}){0,6}\.[A-Za-z]{2,24}\/[^\s<>"'`]*[^\s<>"'`.,;:!?)]/g;
 /** Spoken URL: "portal dot example dot com slash join". */
-const SPOKEN_URL_RE = new RegExp(`\\b[A-Za-z0-9-]+(?:\\s+dot\\s+[A-Za-z0-9-]+)*\\s+dot\\s+${TLD}\\b(?:\\s+slash\\s+[A-Za-z0-9-]+)*`, 'gi');
+const SPOKEN_URL_RE = new RegExp(`\\b[A-Za-z0-9-]+(?:\\s+dot\\s+[A-Za-z0-9-]+){0,4}\\s+dot\\s+${TLD}\\b(?:\\s+slash\\s+[A-Za-z0-9-]+){0,8}`, 'gi');
 const IPV4_RE = /\b\d{1,3}(?:\.\d{1,3}){3}\b/g;
 const IPV6_RE = /\b(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}\b|\b(?:[0-9A-Fa-f]{1,4}:){1,6}:(?:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})?\b/g;
 

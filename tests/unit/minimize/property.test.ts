@@ -87,3 +87,18 @@ describe('property: injected pattern-class identifiers never leak', () => {
     );
   });
 });
+
+describe('adversarial input stays linear', () => {
+  // Before the repetition bounds, "a.a.a.…" (30k chars) took ~10 s in the URL rules (quadratic).
+  it.each([
+    ['dotted', 'a.'.repeat(15_000)],
+    ['spoken dots', 'a dot '.repeat(5_000)],
+    ['emails', 'a@'.repeat(15_000)],
+    ['capitalised', 'Aa Bb '.repeat(5_000)],
+    ['digits', '1 '.repeat(15_000)],
+  ])('%s', (_name, text) => {
+    const t0 = performance.now();
+    minimizeVisit([{ id: 't0', speaker: 'x', text }]);
+    expect(performance.now() - t0).toBeLessThan(3_000);
+  });
+});
