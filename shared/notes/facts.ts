@@ -192,7 +192,7 @@ export function readSentences(segments: readonly NoteSegment[]): Sentence[] {
     const words = clean.split(/\s+/).length;
     // Unpunctuated ASR text: cut run-ons at discourse markers and spot questions by their first word.
     const unpunctuated = words >= 12 && (clean.match(/[.?!](?=\s|$)/g) ?? []).length * 30 < words;
-    const sentences = splitSentences(clean)
+    const sentences = splitSentences(clean, true)
       .flatMap((t) => (unpunctuated ? splitRunOn(t) : [t]))
       .filter((t) => /[A-Za-z0-9\]]/.test(t));
     const isQuestion = (t: string): boolean => t.endsWith('?') || (unpunctuated && QUESTION_START.test(t));

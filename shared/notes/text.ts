@@ -62,8 +62,8 @@ function dropStutters(text: string): string {
 }
 
 /** Split text into sentences. Keeps decimals (12.5), abbreviations (Dr.) and placeholders intact. */
-export function splitSentences(text: string): string[] {
-  const t = tidy(text);
+export function splitSentences(text: string, alreadyTidy = false): string[] {
+  const t = alreadyTidy ? text : tidy(text);
   const out: string[] = [];
   let start = 0;
   const re = /[.!?]+(?=\s|$)/g;
@@ -71,8 +71,10 @@ export function splitSentences(text: string): string[] {
   let guard = 0;
   while ((m = re.exec(t)) !== null && guard++ < 10_000) {
     const end = m.index + m[0].length;
-    const before = t.slice(start, m.index);
-    const lastWord = /([A-Za-z.]+)$/.exec(before)?.[1]?.toLowerCase() ?? '';
+    // The word before the stop, scanning back (a regex anchored at the end would rescan the sentence).
+    let w = m.index;
+    while (w > start && /[A-Za-z.]/.test(t.charAt(w - 1)) && m.index - w < 12) w--;
+    const lastWord = t.slice(w, m.index).toLowerCase();
     if (m[0] === '.' && ABBREV.has(lastWord.replace(/\.$/, ''))) continue;
     const s = t.slice(start, end).trim();
     if (s.length > 0) out.push(s);
