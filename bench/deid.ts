@@ -38,8 +38,8 @@ interface Counts {
   nonphi: Record<string, number>;
   nonphiMasked: Record<string, number>;
   leaks: Record<string, number>;
-  misses: Array<{ id: string; type: string; text?: string; ctx?: string }>;
-  falsePos: Array<{ id: string; type: string; text: string }>;
+  misses: Array<{ id: string; turn: number; start: number; end: number; type: string }>;
+  falsePos: Array<{ id: string; turn: number; start: number; end: number; type: string }>;
 }
 
 function newCounts(): Counts {
@@ -72,8 +72,7 @@ function score(v: EvalVisit, res: MinimizeResult, c: Counts): void {
       if (typeAt[p.turn]?.[p.start] === p.type) inc(c.typed, p.type);
     } else {
       inc(c.leaks, p.type);
-      const t = v.turns[p.turn]?.text ?? '';
-      c.misses.push({ id: v.id, type: p.type, text: p.text, ctx: t.slice(Math.max(0, p.start - 40), p.end + 20) });
+      c.misses.push({ id: v.id, turn: p.turn, start: p.start, end: p.end, type: p.type });
     }
   }
   for (const s of res.spans) {
@@ -88,7 +87,7 @@ function score(v: EvalVisit, res: MinimizeResult, c: Counts): void {
       }
     }
     if (hit) c.predTrue++;
-    else c.falsePos.push({ id: v.id, type: s.type, text: (v.turns[s.turn]?.text ?? '').slice(Math.max(0, s.start - 25), s.end + 10) });
+    else c.falsePos.push({ id: v.id, turn: s.turn, start: s.start, end: s.end, type: s.type });
   }
   for (const n of v.nonphi ?? []) {
     inc(c.nonphi, n.kind);
@@ -252,6 +251,7 @@ const out = {
 process.stdout.write(JSON.stringify(out) + '\n');
 if (verbose) {
   const which = args.includes('--odd') ? rOdd : args.includes('--dev') ? rDev : rEven;
-  for (const m of which._c.misses) process.stderr.write(`MISS ${m.id} ${m.type} «${m.text}» :: ${m.ctx}\n`);
-  for (const f of which._c.falsePos) process.stderr.write(`FP ${f.id} ${f.type} :: ${f.text}\n`);
+  // Positions only (visit id, turn, offsets, class): no text, even from the synthetic set.
+  for (const m of which._c.misses) process.stderr.write(`${JSON.stringify({ miss: m })}\n`);
+  for (const f of which._c.falsePos) process.stderr.write(`${JSON.stringify({ false_positive: f })}\n`);
 }
