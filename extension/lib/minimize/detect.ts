@@ -673,8 +673,9 @@ function fuzzyUncached(word: string, target: string): boolean {
   const b = target.toLowerCase();
   if (a === b) return true;
   const capitalised = /^\p{Lu}/u.test(word);
-  // A lower-case ordinary word ("sandbag") is not a misspelt name.
-  if (!capitalised && isCommonWord(a)) return false;
+  // A lower-case ordinary word ("sandbag") is not a misspelt name, nor is a very frequent word
+  // even when capitalised at a sentence start ("Has" is not "Hayes", "Can" is not "Kan").
+  if ((!capitalised && isCommonWord(a)) || isFunctionWord(a)) return false;
   const d = editDistance(a, b, 2);
   if (d <= 1) return true;
   if (d <= 2 && b.length >= 7 && a[0] === b[0]) return true;
