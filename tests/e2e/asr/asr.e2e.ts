@@ -92,7 +92,10 @@ describe('asr: telehealth visit through the built extension', () => {
     expect(tabId).toBeGreaterThanOrEqual(0);
     const page = await openPanel(l);
     await startVisit(page, { mic: true, tabId });
+    // the call page loops its clip until the visit starts; then it plays once from the top
+    await call.evaluate(() => (window as unknown as { restartCall: () => Promise<boolean> }).restartCall());
     await waitForSeconds(page, 'mic', CLIP_S + 2, 90_000);
+    await waitForSeconds(page, 'tab', CLIP_S + 2, 90_000);
     await page.getByRole('button', { name: 'Stop' }).click();
     const t = await transcript(page, 480_000);
 
@@ -113,8 +116,7 @@ describe('asr: telehealth visit through the built extension', () => {
     expect(tabSegs.every((s) => s.speaker === 'remote')).toBe(true);
     // loose bounds: proves ASR works, does not tune to the file
     expect(wer(referenceFor(false), micSegs.map((s) => s.text).join(' ')).wer).toBeLessThan(0.35);
-    // the call tab starts playing before the visit starts, so its first turn may be cut: bound only
-    // what it produced
+    // the tab may hold a moment of the looping lead-in before the restart: a looser bound
     expect(tabSegs.length).toBeGreaterThan(0);
     expect(wer(referenceFor(true), tabSegs.map((s) => s.text).join(' ')).wer).toBeLessThan(0.5);
   }, 600_000); // ~1 min on an idle 2-core machine; generous for a loaded CI box
