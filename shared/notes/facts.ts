@@ -602,7 +602,7 @@ const CC_DICTATION = /\b(?:presents?|presenting|is here|are here|comes? in|comin
 
 function splitPlanItems(t: string): string[] {
   return t
-    .split(/;\s*|,?\s+then\s+|\.\s+(?:also,?\s+)?|,\s*also,?\s+|\s+and then\s+/i)
+    .split(/;\s*|,?\s+then\s+|(?<!\b(?:Dr|Mr|Mrs|Ms|St|vs))\.\s+(?:also,?\s+)?|,\s*also,?\s+|\s+and then\s+/i)
     .map((x) => stripLeadIn(x.replace(/^also,?\s*/i, '')).replace(/[.\s]+$/, '').trim())
     .filter((x) => x.length >= 3);
 }

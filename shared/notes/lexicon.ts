@@ -68,7 +68,7 @@ export const SYMPTOMS: readonly string[] = [
   'burning', 'urgency', 'frequency', 'blood in the urine', 'blood in my urine', 'back pain', 'joint pain', 'stiffness',
   'anxiety', 'anxious', 'depression', 'depressed', 'low mood', 'trouble sleeping', 'insomnia', 'thoughts of hurting myself',
   'suicidal thoughts', 'vision changes', 'blurry vision', 'double vision', 'bleeding', 'bruising', 'tremor', 'falls',
-  'memory', 'confusion', 'cramping', 'spasms', 'discharge', 'pressure', 'tenderness', 'clicking', 'locking',
+  'memory', 'confusion', 'cramping', 'spasms', 'discharge', 'tenderness', 'clicking', 'locking',
   'loss of appetite', 'appetite', 'thirst', 'sleepy', 'drowsy', 'pins and needles', 'ache', 'aches', 'sore',
 ];
 
