@@ -220,6 +220,61 @@ function voicedLeaks(visits: EvalVisit[]) {
   return { checked, leaked, leaked_by_class: byType, note: 'written-form values that still appear in the minimized voiced turn (numbers spoken as words are not compared)' };
 }
 
+/**
+ * Unseen-name check: every NAME span (and the banner) is rewritten with invented names built from
+ * random syllables (seeded), consistently per original word, so no name the rules were developed
+ * on survives. Offsets are recomputed; everything else in the visit is unchanged.
+ */
+function renamed(visits: EvalVisit[], seed = 20261123): EvalVisit[] {
+  let x = seed >>> 0;
+  const rnd = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const C = ['b', 'd', 'f', 'g', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'z', 'sh', 'th', 'kh', 'dr', 'br', 'st'];
+  const V = ['a', 'e', 'i', 'o', 'u', 'ai', 'ei', 'ou', 'ia'];
+  const word = () => {
+    const n = 2 + Math.floor(rnd() * 2);
+    let w = '';
+    for (let i = 0; i < n; i++) w += (C[Math.floor(rnd() * C.length)] ?? 'b') + (V[Math.floor(rnd() * V.length)] ?? 'a');
+    if (rnd() < 0.5) w += C[Math.floor(rnd() * C.length)] ?? 'n';
+    return w.charAt(0).toUpperCase() + w.slice(1);
+  };
+  return visits.map((v) => {
+    const map = new Map<string, string>();
+    const sub = (w: string) => {
+      let r = map.get(w);
+      if (!r) {
+        r = word();
+        map.set(w, r);
+      }
+      return r;
+    };
+    const rename = (name: string) => name.replace(/\p{Lu}[\p{L}'’-]*/gu, (w) => sub(w));
+    const turns = v.turns.map((t) => ({ ...t }));
+    const phi = (v.phi ?? []).map((p) => ({ ...p }));
+    const nonphi = (v.nonphi ?? []).map((p) => ({ ...p }));
+    // Apply NAME replacements right to left per turn, shifting later offsets.
+    const names = phi.filter((p) => p.type === 'NAME').sort((a, b) => a.turn - b.turn || b.start - a.start);
+    for (const p of names) {
+      const t = turns[p.turn];
+      if (!t) continue;
+      const old = t.text.slice(p.start, p.end);
+      const neu = rename(old);
+      const delta = neu.length - old.length;
+      t.text = t.text.slice(0, p.start) + neu + t.text.slice(p.end);
+      for (const q of [...phi, ...nonphi]) {
+        if (q.turn !== p.turn || q === p) continue;
+        if (q.start >= p.end) {
+          q.start += delta;
+          q.end += delta;
+        }
+      }
+      p.end += delta;
+      p.text = neu;
+    }
+    const banner = v.banner?.name ? { ...v.banner, name: rename(v.banner.name) } : v.banner;
+    return { ...v, turns, phi, nonphi, banner };
+  });
+}
+
 const args = process.argv.slice(2);
 const verbose = args.includes('--misses');
 const text = load(join(evalDir, 'dev-text', 'visits.jsonl'));
@@ -231,6 +286,9 @@ const rEven = run(even);
 const rOdd = run(odd);
 const rAll = run(text);
 const rDev = run(audio);
+const seedArg = args.indexOf('--seed');
+const renameSeed = seedArg >= 0 ? Number(args[seedArg + 1]) || 20261123 : 20261123;
+const rRenamed = run(renamed(text, renameSeed));
 const evalMs = performance.now() - t0;
 const strip = (r: ReturnType<typeof run>) => {
   const { _c, ...rest } = r;
@@ -244,13 +302,14 @@ const out = {
   dev_text_even_developed_on: strip(rEven),
   dev_text_odd_held_out: strip(rOdd),
   dev_audio_refs: strip(rDev),
+  dev_text_unseen_names: strip(rRenamed),
   dev_audio_voiced_by_value: voicedLeaks(audio),
   speed_60min: speed(text),
   eval_ms: Math.round(evalMs),
 };
 process.stdout.write(JSON.stringify(out) + '\n');
 if (verbose) {
-  const which = args.includes('--odd') ? rOdd : args.includes('--dev') ? rDev : rEven;
+  const which = args.includes('--odd') ? rOdd : args.includes('--dev') ? rDev : args.includes('--renamed') ? rRenamed : rEven;
   // Positions only (visit id, turn, offsets, class): no text, even from the synthetic set.
   for (const m of which._c.misses) process.stderr.write(`${JSON.stringify({ miss: m })}\n`);
   for (const f of which._c.falsePos) process.stderr.write(`${JSON.stringify({ false_positive: f })}\n`);

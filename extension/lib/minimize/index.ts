@@ -192,6 +192,20 @@ interface RawSpan extends DetectedSpan {
   order: number;
 }
 
+/** "[NAME_1] [NAME_2]" from two layers is one full name: merge NAME spans split only by a space. */
+function mergeAdjacentNames(spans: DetectedSpan[], text: string): DetectedSpan[] {
+  const out: DetectedSpan[] = [];
+  for (const s of spans) {
+    const last = out[out.length - 1];
+    if (last && last.type === 'NAME' && s.type === 'NAME' && s.start - last.end <= 2 && /^\s+$/.test(text.slice(last.end, s.start))) {
+      out[out.length - 1] = { ...last, end: s.end };
+      continue;
+    }
+    out.push(s);
+  }
+  return out;
+}
+
 const ID_CLASSES: PhiType[] = ['MRN', 'HEALTH_PLAN', 'ACCOUNT', 'LICENSE', 'VEHICLE', 'DEVICE', 'SSN'];
 
 /**
@@ -239,8 +253,9 @@ function detectVisit(texts: string[], terms: VisitTerms, strictness: Strictness)
       : first;
   const out: RawSpan[] = [];
   let order = 0;
-  second.forEach((spans, ti) => {
+  second.forEach((spansIn, ti) => {
     const text = texts[ti] ?? '';
+    const spans = mergeAdjacentNames(spansIn, text);
     for (const s of spans) {
       const type = s.type === 'ACCOUNT' ? retypeFromQuestion(text, s.start, texts[ti - 1]) : s.type;
       out.push({ ...s, type, turn: ti, surface: text.slice(s.start, s.end), order: order++ });
