@@ -230,6 +230,7 @@ for (const model of models) {
       drugs: d,
       doses: ds,
     });
+    if (opt('out', '')) writeFileSync(`${opt('out', '')}.partial.jsonl`, `${JSON.stringify({ model, ...perFile.at(-1) })}\n`, { flag: 'a' });
     console.error(`bench/asr: ${model} ${id} wer=${w.wer.toFixed(3)} rtf=${(run.stats.decodeMs / 1000 / audioS).toFixed(3)}`);
   }
   const mem = await page.evaluate(async () => {

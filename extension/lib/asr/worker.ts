@@ -175,7 +175,11 @@ async function scorerFor(): Promise<FrameScorer> {
   return new EnergyVad();
 }
 
+let generation = 0;
+let resetting: Promise<void> = Promise.resolve();
+
 async function makeEngine(cfg: AsrConfig): Promise<AsrEngine> {
+  const gen = generation;
   // Scorers are created up front (session creation is async; the engine's factory is sync).
   const scorers = { mic: await scorerFor(), tab: await scorerFor() };
   const t: { transcribe: WhisperTranscriber['transcribe'] } = {
@@ -190,6 +194,7 @@ async function makeEngine(cfg: AsrConfig): Promise<AsrEngine> {
     t,
     (source) => scorers[source],
     (s) => {
+      if (gen !== generation) return; // a previous visit's decode finishing late
       const { latencyMs, ...segment } = s;
       post({ type: 'segment', segment, latencyMs });
     },
@@ -236,6 +241,7 @@ scope.onmessage = (ev: MessageEvent<unknown>) => {
     case 'flush':
       void (async () => {
         await ready;
+        await resetting;
         await engine?.flush();
         post({ type: 'flushed', seq: msg.seq });
       })();
@@ -244,11 +250,17 @@ scope.onmessage = (ev: MessageEvent<unknown>) => {
       post({ type: 'stats', seq: msg.seq, stats: stats() });
       return;
     case 'reset':
-      void (async () => {
+      // New visit: frames go to the backlog until the fresh engine exists (none are lost), and
+      // the old engine's late segments are dropped (generation check in makeEngine).
+      engine?.stop();
+      engine = null;
+      generation++;
+      resetting = (async () => {
         if (!(await ready) || !config) return;
-        engine?.stop();
         config = { ...config, speakerMode: msg.speakerMode };
-        engine = await makeEngine(config);
+        const e = await makeEngine(config);
+        engine = e;
+        for (const b of backlog.splice(0)) void e.push(b.source, b.samples);
       })();
       return;
   }
