@@ -81,10 +81,31 @@ export async function route(
   }
 }
 
+/**
+ * A command family with its own schemas and reply shape (e.g. the vault's `vault.*`), routed by
+ * its prefix. Only the extension's own pages and workers may use one; `handle` parses the message
+ * itself and must never throw.
+ */
+export interface SubProtocol {
+  prefix: string;
+  handle: (raw: unknown) => Promise<unknown>;
+}
+
+function subProtocolFor(raw: unknown, subs: readonly SubProtocol[]): SubProtocol | undefined {
+  if (raw === null || typeof raw !== 'object' || !Object.prototype.hasOwnProperty.call(raw, 'cmd')) return undefined;
+  const cmd = (raw as { cmd: unknown }).cmd;
+  return typeof cmd === 'string' ? subs.find((s) => cmd.startsWith(s.prefix)) : undefined;
+}
+
 /** Register the context's handlers (and optionally an event handler). The only raw listener. */
-export function listen(context: Context, handlers: Handlers, onEvent?: (e: Event) => void): () => void {
+export function listen(context: Context, handlers: Handlers, onEvent?: (e: Event) => void, subs: readonly SubProtocol[] = []): () => void {
   const selfId = browser.runtime.id;
-  const listener = (raw: unknown, sender: Runtime.MessageSender): Promise<Reply> | undefined => {
+  const listener = (raw: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
+    const sub = targetOf(raw) === context ? subProtocolFor(raw, subs) : undefined;
+    if (sub) {
+      if (classifySender(sender, selfId) !== 'extension-page') return Promise.resolve(fail('untrusted_sender'));
+      return sub.handle(raw).catch(() => fail('handler_failed'));
+    }
     if (onEvent && targetOf(raw) === context && raw !== null && typeof raw === 'object' && 'evt' in raw) {
       if (classifySender(sender, selfId) === 'extension-page') {
         const ev = Event.safeParse(raw);

@@ -4,6 +4,7 @@ import { AsrClient } from '../asr/client.ts';
 import AsrWorker from '../asr/worker.ts?worker';
 import type { AsrConfig } from '../asr/protocol.ts';
 import { emit, listen } from '../messaging/index.ts';
+import { startVaultHost } from '../vault/index.ts';
 
 /**
  * JS heap of this document (performance.memory). measureUserAgentSpecificMemory would be more
@@ -44,6 +45,9 @@ export function startOffscreen(): void {
     onStatus: (status) => void emit({ target: 'panel', evt: 'capture.status', status }),
     onFrames: (source, samples) => asr.frames(source, samples),
   });
+  // The vault key lives only here, in this document's memory (vault.design.md).
+  const vaultHost = startVaultHost({ broadcast: (e) => void browser.runtime.sendMessage({ ...e, target: 'panel' }).catch(() => undefined) });
+  addEventListener('pagehide', () => vaultHost.dispose());
   listen('offscreen', {
     'capture.start': (m) => {
       flushState = 'none';
@@ -68,5 +72,5 @@ export function startOffscreen(): void {
       // Non-blocking: `complete` turns true once the stopped visit's last final is out.
       return { complete: flushState === 'done', status: asr.status, stats: await asr.stats(), segments: asr.transcript() };
     },
-  });
+  }, undefined, [{ prefix: 'vault.', handle: (raw) => vaultHost.handle(raw) }]);
 }

@@ -1,0 +1,126 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { launchWithExtension, type Launched } from './lib/browser.ts';
+
+/**
+ * The vault in real Chromium with the built extension: the offscreen document hosts it, an
+ * extension page talks to it through the extension's own messages, and every file of the
+ * profile on disk is scanned for the synthetic canaries afterwards.
+ */
+const CANARIES = ['Zephyrine Quallsworth', 'QX-CANARY-7731', '404-555-0199', 'canary-note-Vortigern'];
+const PIN = 'correct horse 42';
+
+const CONTROL = 'CONTROL-PLAINTEXT-8812';
+
+function scanProfile(dir: string, canaries: readonly string[] = CANARIES): { files: number; hits: string[] } {
+  const needles = canaries.flatMap((c) => [Buffer.from(c, 'utf8'), Buffer.from(c, 'utf16le')]);
+  const hits: string[] = [];
+  let files = 0;
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      let st;
+      try {
+        st = statSync(p);
+      } catch {
+        continue;
+      }
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && st.size < 64 * 1024 * 1024) {
+        files++;
+        const buf = readFileSync(p);
+        for (const n of needles) if (buf.includes(n)) hits.push(`${p.slice(dir.length)} (${n.length}B needle)`);
+      }
+    }
+  };
+  walk(dir);
+  return { files, hits };
+}
+
+async function vault(page: Page, msg: Record<string, unknown>): Promise<{ ok: boolean; value?: unknown; code?: string }> {
+  return page.evaluate((m) => chrome.runtime.sendMessage({ target: 'offscreen', ...m }), msg) as Promise<{ ok: boolean; value?: unknown; code?: string }>;
+}
+
+async function extensionPage(l: Launched): Promise<Page> {
+  const page = await l.context.newPage();
+  await page.goto(`chrome-extension://${l.extensionId}/sidepanel.html`);
+  // visit.status makes the background create the offscreen document that hosts the vault
+  await page.evaluate(() => chrome.runtime.sendMessage({ target: 'background', cmd: 'visit.status' }));
+  return page;
+}
+
+describe('vault in real Chromium (real IndexedDB, profile on disk)', () => {
+  const profile = mkdtempSync(join(tmpdir(), 'scribe-vault-profile-'));
+  afterAll(() => rmSync(profile, { recursive: true, force: true }));
+  let visitId = '';
+
+  it('stores a visit as ciphertext: no canary anywhere in the profile on disk', async () => {
+    const l = await launchWithExtension({ profileDir: profile, micWav: null });
+    try {
+      const page = await extensionPage(l);
+      expect((await vault(page, { cmd: 'vault.setup', pin: PIN })).ok).toBe(true);
+      const created = await vault(page, { cmd: 'vault.createVisit', meta: { template: 'soap' } });
+      expect(created.ok).toBe(true);
+      visitId = String(created.value);
+      for (let i = 0; i < 20; i++) {
+        const text = `Segment ${i}: my name is ${CANARIES[0]}, id ${CANARIES[1]}, call ${CANARIES[2]}.`;
+        const r = await vault(page, { cmd: 'vault.putSegment', visitId, segment: { id: `s${i}`, source: 'mic', speaker: 'clinician', t0: i, t1: i + 1, text, final: true } });
+        expect(r.ok).toBe(true);
+      }
+      expect((await vault(page, { cmd: 'vault.putNote', visitId, note: { text: CANARIES[3] } })).ok).toBe(true);
+      expect((await vault(page, { cmd: 'vault.putPhiMap', visitId, map: { NAME_1: CANARIES[0] } })).ok).toBe(true);
+      const segs = await vault(page, { cmd: 'vault.listSegments', visitId });
+      expect(JSON.stringify(segs.value)).toContain(CANARIES[0]); // round trip works while unlocked
+      // the offscreen document's console and the extension's storage carry nothing either
+      const storage = await page.evaluate(async () => JSON.stringify([await chrome.storage.local.get(null), await chrome.storage.session.get(null), localStorage.length]));
+      for (const c of CANARIES) expect(storage).not.toContain(c);
+      // locked: every read refused
+      expect((await vault(page, { cmd: 'vault.lock' })).ok).toBe(true);
+      const locked = await vault(page, { cmd: 'vault.listSegments', visitId });
+      expect(locked).toMatchObject({ ok: false, code: 'LOCKED' });
+      expect((await vault(page, { cmd: 'vault.unlock', pin: 'wrong pin 000' })).code).toBe('WRONG_PIN');
+      // positive control: plaintext put in IndexedDB by a page IS found by the same scan
+      await page.evaluate(
+        (control) =>
+          new Promise<void>((resolve, reject) => {
+            const req = indexedDB.open('scan-control', 1);
+            req.onupgradeneeded = () => req.result.createObjectStore('x');
+            req.onsuccess = () => {
+              const tx = req.result.transaction('x', 'readwrite');
+              tx.objectStore('x').put(control.repeat(50), 'k');
+              tx.oncomplete = () => resolve();
+              tx.onerror = () => reject(new Error('control write failed'));
+            };
+          }),
+        CONTROL,
+      );
+    } finally {
+      await l.context.close(); // flush IndexedDB's LevelDB files to disk
+    }
+    const { files, hits } = scanProfile(profile);
+    expect(files).toBeGreaterThan(10);
+    expect(hits).toEqual([]);
+    expect(scanProfile(profile, [CONTROL]).hits.length).toBeGreaterThan(0);
+  });
+
+  it('after a browser restart: the right PIN opens it; deletion really removes the visit', async () => {
+    const l = await launchWithExtension({ profileDir: profile, micWav: null });
+    try {
+      const page = await extensionPage(l);
+      expect((await vault(page, { cmd: 'vault.listSegments', visitId })).code).toBe('LOCKED');
+      expect((await vault(page, { cmd: 'vault.unlock', pin: PIN })).ok).toBe(true);
+      const segs = await vault(page, { cmd: 'vault.listSegments', visitId });
+      expect((segs.value as unknown[]).length).toBe(20);
+      expect((await vault(page, { cmd: 'vault.deleteVisit', visitId })).ok).toBe(true);
+      const gone = await vault(page, { cmd: 'vault.listSegments', visitId });
+      expect(gone.ok).toBe(false);
+    } finally {
+      await l.context.close();
+    }
+    expect(scanProfile(profile).hits).toEqual([]);
+  });
+});
