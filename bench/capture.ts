@@ -14,19 +14,30 @@ const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3
 const seconds = Number(values.seconds);
 const TICK = 100; // USER_HZ
 
-/** CPU seconds (user+sys) of every chromium process. */
-function chromiumCpu(): number {
-  let total = 0;
+/** CPU seconds (user+sys) of this run's Chromium: the browser process with our profile and its descendants. */
+function chromiumCpu(profileDir: string): number {
+  const procs = new Map<number, { ppid: number; cpu: number; ours: boolean }>();
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!cmd.includes('chromium') && !cmd.includes('chrome')) continue;
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      total += (Number(f[11]) + Number(f[12])) / TICK;
+      procs.set(Number(pid), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / TICK, ours: cmd.includes(profileDir) });
     } catch {
       /* process went away */
     }
   }
+  const inTree = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 20; hops++) {
+      const e = procs.get(p);
+      if (!e) return false;
+      if (e.ours) return true;
+      p = e.ppid;
+    }
+    return false;
+  };
+  let total = 0;
+  for (const [pid, e] of procs) if (inTree(pid)) total += e.cpu;
   return total;
 }
 
@@ -35,16 +46,16 @@ const l = await launchWithExtension({ micWav: clip.path });
 try {
   const page = await openPanel(l);
   await page.waitForTimeout(3000);
-  const idle0 = chromiumCpu();
+  const idle0 = chromiumCpu(l.profileDir);
   await page.waitForTimeout(seconds * 1000);
-  const idleCpu = chromiumCpu() - idle0;
+  const idleCpu = chromiumCpu(l.profileDir) - idle0;
 
-  const c0 = chromiumCpu();
+  const c0 = chromiumCpu(l.profileDir);
   await startVisit(page, { mic: true });
   await waitForState(page, ['recording']);
   await waitForSeconds(page, 'mic', seconds, (seconds + 60) * 1000);
   const s = await stopVisit(page);
-  const capCpu = chromiumCpu() - c0;
+  const capCpu = chromiumCpu(l.profileDir) - c0;
   const mic = s.sources.find((x) => x.source === 'mic');
   const audioS = mic?.durationS ?? 0;
   console.log(
@@ -59,7 +70,7 @@ try {
       cpu_ms_per_audio_s_offscreen_handler: s.cpuMsPerAudioS,
       frame_latency_ms: mic?.latencyMs ?? null,
       offscreen_js_heap_bytes: s.memoryBytes,
-      note: 'CPU from /proc for all Chromium processes; the ASR worker also runs during capture (model load + decoding), so the browser total includes it',
+      note: 'CPU from /proc for this browser process tree; the ASR worker also runs during capture (model load + decoding), so the capture figure includes Whisper; cpu_ms_per_audio_s_offscreen_handler is the frame handler alone',
     }),
   );
 } finally {

@@ -2,8 +2,15 @@ import browser from 'webextension-polyfill';
 import { CodedError, type CommandOf } from '../../../shared/messages.ts';
 import { log } from '../log/index.ts';
 import { listen, send } from '../messaging/index.ts';
+import { VaultClient, installBackgroundVaultHooks, type VaultCommand } from '../vault/index.ts';
 
 const OFFSCREEN_PATH = 'offscreen.html';
+
+async function offscreenExists(): Promise<boolean> {
+  const url = browser.runtime.getURL(OFFSCREEN_PATH);
+  const found = await chrome.runtime.getContexts({ contextTypes: [chrome.runtime.ContextType.OFFSCREEN_DOCUMENT], documentUrls: [url] });
+  return found.length > 0;
+}
 
 /** Create the offscreen document once; it holds capture (and later ASR and the vault key). */
 export async function ensureOffscreen(): Promise<void> {
@@ -34,17 +41,34 @@ async function forward(msg: CommandOf<'capture.start' | 'capture.pause' | 'captu
 }
 
 export function startBackground(): void {
+  // Vault hooks: screen lock / system idle lock the vault (whose key lives only in the offscreen
+  // document); retention purges run on an alarm and at browser start, without any key.
+  let recording = false;
+  const vault = new VaultClient(async (m: VaultCommand) =>
+    // No offscreen document means nothing is unlocked: nothing to lock.
+    (await offscreenExists()) ? browser.runtime.sendMessage(m) : { ok: true, value: null },
+  );
+  installBackgroundVaultHooks({ idle: chrome.idle, alarms: chrome.alarms, runtime: chrome.runtime }, vault, {
+    isRecording: () => recording,
+    onPurged: (r) => log('info', 'vault.purged', { visits: r.visits, auditEntries: r.auditEntries, corruptRows: r.corruptRows }),
+  });
+
   // The toolbar button opens the side panel (a user gesture, which sidePanel.open requires).
   chrome.sidePanel.setPanelBehavior({ openPanelOnActionClick: true }).catch(() => log('warn', 'sidepanel.behavior_failed'));
 
   listen('background', {
     'visit.start': async (m) => {
       await ensureOffscreen();
-      return forward({ target: 'offscreen', cmd: 'capture.start', visitId: newVisitId(), mic: m.mic, tabStreamId: m.tabStreamId, playTabAudio: true });
+      const r = (await forward({ target: 'offscreen', cmd: 'capture.start', visitId: newVisitId(), mic: m.mic, tabStreamId: m.tabStreamId, playTabAudio: true })) as { state?: string };
+      recording = r?.state === 'recording';
+      return r;
     },
     'visit.pause': () => forward({ target: 'offscreen', cmd: 'capture.pause' }),
     'visit.resume': () => forward({ target: 'offscreen', cmd: 'capture.resume' }),
-    'visit.stop': () => forward({ target: 'offscreen', cmd: 'capture.stop' }),
+    'visit.stop': async () => {
+      recording = false;
+      return forward({ target: 'offscreen', cmd: 'capture.stop' });
+    },
     'visit.status': async () => {
       await ensureOffscreen();
       return forward({ target: 'offscreen', cmd: 'capture.status' });
