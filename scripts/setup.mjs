@@ -12,12 +12,13 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const say = (m) => process.stderr.write(`setup: ${m}\n`);
 
-function run(cmd, args, env = {}) {
+function run(cmd, args, env = {}, { fatal = true } = {}) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-  if (r.status !== 0) {
+  if (r.status !== 0 && fatal) {
     say(`\`${cmd} ${args.join(' ')}\` failed (exit ${r.status ?? r.signal})`);
     process.exit(1);
   }
+  return r.status === 0;
 }
 
 // 1. npm packages
@@ -25,7 +26,14 @@ const lock = join(root, 'package-lock.json');
 const marker = join(root, 'node_modules', '.package-lock.json');
 if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs - 1000) {
   say('installing npm packages (npm ci)…');
-  run('npm', ['ci', '--no-audit', '--no-fund'], { ONNXRUNTIME_NODE_INSTALL: 'skip' });
+  const env = { ONNXRUNTIME_NODE_INSTALL: 'skip' };
+  if (!run('npm', ['ci', '--no-audit', '--no-fund'], env, { fatal: false })) {
+    // npm 11.19 writes lock files without other platforms' optional packages (rollup's) and then
+    // its own `npm ci` refuses them as "not in sync"; `npm install` installs the same locked
+    // versions and leaves the lock file unchanged.
+    say('npm ci refused the lock file; installing the locked versions with npm install instead…');
+    run('npm', ['install', '--no-audit', '--no-fund'], env);
+  }
 }
 
 // 2. a browser

@@ -48,9 +48,14 @@ async function vault(page: Page, msg: Record<string, unknown>): Promise<{ ok: bo
 async function extensionPage(l: Launched): Promise<Page> {
   const page = await l.context.newPage();
   await page.goto(`chrome-extension://${l.extensionId}/sidepanel.html`);
-  // visit.status makes the background create the offscreen document that hosts the vault
-  await page.evaluate(() => chrome.runtime.sendMessage({ target: 'background', cmd: 'visit.status' }));
-  return page;
+  // visit.status makes the background create the offscreen document that hosts the vault; wait
+  // until that document answers.
+  for (let i = 0; i < 100; i++) {
+    const r = (await page.evaluate(() => chrome.runtime.sendMessage({ target: 'background', cmd: 'visit.status' }))) as { ok?: boolean } | undefined;
+    if (r?.ok) return page;
+    await page.waitForTimeout(100);
+  }
+  throw new Error('the offscreen document never answered');
 }
 
 describe('vault in real Chromium (real IndexedDB, profile on disk)', () => {
