@@ -255,7 +255,10 @@ export class AsrEngine {
         },
       )
       .finally(() => {
-        this.stats.decodeMs += this.now() - t0;
+        const took = this.now() - t0;
+        this.stats.decodeMs += took;
+        this.recent.push(took);
+        if (this.recent.length > 3) this.recent.shift();
         this.busy = false;
         this.pump();
       });
@@ -296,7 +299,7 @@ export class AsrEngine {
         },
       };
     }
-    if (!this.opts.partials) return null;
+    if (!this.opts.partials || !this.keepsUp()) return null;
     for (const t of this.tracks.values()) {
       if (!t.seg.inSpeech || !t.openId) continue;
       const pos = t.seg.position;
@@ -310,6 +313,20 @@ export class AsrEngine {
       return { audio: snap.audio, kind: 'partial', done: (text) => t.openId === id && this.emitPartial(id, t, snap, text) };
     }
     return null;
+  }
+
+  /** recent decode times (ms), to skip live partials when the decoder cannot afford them */
+  private recent: number[] = [];
+
+  /**
+   * Live partials cost a full decode each (Whisper encodes a 30 s window whatever the length), so
+   * they run only while decodes are cheap compared with their interval: mean of the last 3 decodes
+   * under half of partialEveryS. On a slow or busy machine the finals come first.
+   */
+  private keepsUp(): boolean {
+    if (this.recent.length === 0) return true;
+    const mean = this.recent.reduce((a, b) => a + b, 0) / this.recent.length;
+    return mean < (this.opts.partialEveryS * 1000) / 2;
   }
 
   private emitPartial(id: string, t: Track, snap: Utterance, text: string): void {

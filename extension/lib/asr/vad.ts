@@ -20,7 +20,7 @@ export interface FrameScorer {
 /**
  * Fallback detector: frame energy against an adaptive noise floor, with a zero-crossing-rate check.
  * Probability = logistic of (frame dB − floor dB − 9 dB) over a 3 dB slope; the floor tracks the
- * quietest recent frames (fast down, slow up, ≈ 5 s time constant); frames whose zero-crossing rate
+ * quietest recent frames (at once down, 0.5 dB/s up); frames whose zero-crossing rate
  * is above 0.45 (hiss, fricative-only noise) are scaled down by half; digital silence scores 0.
  */
 export class EnergyVad implements FrameScorer {
@@ -36,10 +36,14 @@ export class EnergyVad implements FrameScorer {
       if (i > 0 && (x >= 0) !== ((frame[i - 1] ?? 0) >= 0)) zc++;
     }
     const rms = Math.sqrt(e / Math.max(1, frame.length));
-    if (rms < 1e-5) return 0;
+    if (rms < 1e-5) {
+      this.floorDb = Math.min(this.floorDb, -70);
+      return 0;
+    }
     const db = 20 * Math.log10(rms);
-    // floor: drops immediately to quieter frames, rises slowly (≈ 0.2 dB per 32 ms frame)
-    this.floorDb = db < this.floorDb ? db : Math.min(db, this.floorDb + 0.2);
+    // floor: drops at once to quieter frames, rises slowly (0.016 dB per 32 ms frame ≈ 0.5 dB/s)
+    // so that minutes of continuous speech do not become the "noise floor"
+    this.floorDb = db < this.floorDb ? db : Math.min(db, this.floorDb + 0.016);
     const floor = Math.max(this.floorDb, -70);
     let p = 1 / (1 + Math.exp(-(db - floor - 9) / 3));
     if (db < -50) p = Math.min(p, 0.1); // absolute gate: very quiet frames are not speech

@@ -100,3 +100,24 @@ describe('AsrEngine', () => {
     expect(percentile([], 50)).toBeNull();
   });
 });
+
+describe('AsrEngine on a slow decoder', () => {
+  it('skips live partials when decodes take longer than half the partial interval', async () => {
+    let clock = 0;
+    const slow: Transcriber = {
+      transcribe: async () => {
+        clock += 1500; // each decode "takes" 1.5 s of engine clock
+        return 'x';
+      },
+    };
+    const out: SegmentOut[] = [];
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: true, partialEveryS: 2 }, slow, () => new EnergyVad(), (s) => out.push(s), () => clock);
+    for (let k = 0; k < 3; k++) {
+      await feed(e, 'mic', tone(6), true);
+      await feed(e, 'mic', silence(1), true);
+    }
+    await e.flush();
+    expect(out.filter((s) => s.final)).toHaveLength(3);
+    expect(e.stats.decodes.partial).toBeLessThanOrEqual(1); // at most the first, before any timing was known
+  });
+});
