@@ -13,14 +13,15 @@ import { openPanel, startVisit, waitForSeconds } from '../lib/panel.ts';
 import { serveDirs } from '../lib/serve.ts';
 
 /**
- * On-device ASR through the built extension: a telehealth excerpt (a1-002, first 21 s: the
+ * On-device ASR through the built extension: a telehealth excerpt (a1-002, first 21.5 s: the
  * clinician's track as the fake microphone, the remote party's track played in a localhost call tab
  * that the extension captures) must come out as a transcript with a loose WER bound per source,
  * segments in time order, and speakers from the source. A corrupt model file must give the clear
  * error naming it. whisper-base (the default) on ~21 s of audio per source keeps the cost small.
  */
 
-const CLIP_S = 21;
+// 21.5 s holds turns 0-3 of a1-002 whole (turn 3 ends at 21.27 s, turn 4 starts at 21.92 s)
+const CLIP_S = 21.5;
 const VISIT = 'a1-002';
 
 interface Turn {
