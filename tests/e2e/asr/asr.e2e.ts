@@ -20,8 +20,6 @@ import { serveDirs } from '../lib/serve.ts';
  * error naming it. whisper-base (the default) on ~21 s of audio per source keeps the cost small.
  */
 
-// 21.5 s holds turns 0-3 of a1-002 whole (turn 3 ends at 21.27 s, turn 4 starts at 21.92 s)
-const CLIP_S = 21.5;
 const VISIT = 'a1-002';
 
 interface Turn {
@@ -38,6 +36,21 @@ const visit = readFileSync(join(DEV_AUDIO, '../visits.jsonl'), 'utf8')
   .filter(Boolean)
   .map((l) => JSON.parse(l) as VisitRec)
   .find((v) => v.id === VISIT);
+
+/**
+ * The excerpt ends in the silence between two turns (the first gap after 20 s), so every turn is
+ * either wholly in it (and in the reference) or wholly out: a turn cut in half would count as
+ * insertions against a reference that leaves it out.
+ */
+const CLIP_S = (() => {
+  const segs = visit?.audio.segments ?? [];
+  for (let i = 1; i < segs.length; i++) {
+    const prev = segs[i - 1]!;
+    const next = segs[i]!;
+    if (prev.t1 >= 20 && next.t0 > prev.t1) return (prev.t1 + next.t0) / 2;
+  }
+  return 21;
+})();
 
 /** reference text of the turns that lie wholly inside [0, CLIP_S] for one side of the call */
 function referenceFor(remote: boolean): string {
