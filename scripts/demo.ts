@@ -16,6 +16,7 @@ import { activeSpan } from '../extension/lib/audio/stats.ts';
 import { launchWithExtension, type Launched } from '../tests/e2e/lib/browser.ts';
 import { openPanel, startVisit, stopVisit, waitForSeconds, waitForState } from '../tests/e2e/lib/panel.ts';
 import { serveDirs } from '../tests/e2e/lib/serve.ts';
+import { openCallTab, restartCall } from '../tests/e2e/lib/call.ts';
 import { readWav } from '../tests/e2e/lib/wav.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -112,20 +113,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     let callPage: Page | undefined;
     if (o.remote) {
       const rp = resolve(o.remote);
-      callPage = await launched.context.newPage();
-      await callPage.goto(`${srv.url}/call.html?src=/remote/${encodeURIComponent(basename(rp))}`);
-      callTabId = await t('call-tab', 30_000, async () => {
-        const id = (await launched.serviceWorker.evaluate(async () => {
-          for (let i = 0; i < 250; i++) {
-            const [tab] = await chrome.tabs.query({ audible: true });
-            if (tab?.id !== undefined) return tab.id;
-            await new Promise((r) => setTimeout(r, 100));
-          }
-          return -1;
-        })) as number;
-        if (id < 0) throw new Error('the call tab never became audible');
-        return id;
-      });
+      const opened = await t('call-tab', 40_000, () => openCallTab(launched, `${srv.url}/call.html?src=/remote/${encodeURIComponent(basename(rp))}`, 30_000));
+      callPage = opened.call;
+      callTabId = opened.tabId;
     }
 
     const panel = await t('panel', 30_000, () => openPanel(launched));
@@ -137,7 +127,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
         const codes = await panel.locator('[role="alert"][data-code]').evaluateAll((els) => els.map((e) => e.getAttribute('data-code')));
         throw new Error(`capture did not start (${codes.join(', ') || 'no code'})`);
       }
-      if (callPage) await callPage.evaluate(() => (window as unknown as { restartCall: () => Promise<boolean> }).restartCall());
+      if (callPage) await restartCall(callPage);
       await waitForSeconds(panel, 'mic', visitS + 0.5, (visitS + 60) * 1000);
       return stopVisit(panel);
     });

@@ -4,6 +4,7 @@ import { launchWithExtension, type Launched } from './lib/browser.ts';
 import { makeClip } from './lib/clip.ts';
 import { alertCodes, openPanel, startVisit, stopVisit, summary, waitForSeconds, waitForState } from './lib/panel.ts';
 import { serveDirs } from './lib/serve.ts';
+import { openCallTab, restartCall } from './lib/call.ts';
 import { dirname, join } from 'node:path';
 
 const CLIP_S = 20;
@@ -59,27 +60,14 @@ describe('capture: telehealth tab audio', () => {
     await server?.close();
   });
 
-  async function openCall() {
-    const call = await l.context.newPage();
-    await call.goto(`${server.url}/call.html?src=/clip/${encodeURIComponent(clip.path.split('/').pop() ?? '')}`);
-    const tabId = (await l.serviceWorker.evaluate(async () => {
-      for (let i = 0; i < 100; i++) {
-        const [t] = await chrome.tabs.query({ audible: true });
-        if (t?.id !== undefined) return t.id;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return -1;
-    })) as number;
-    expect(tabId).toBeGreaterThanOrEqual(0);
-    return { call, tabId };
-  }
+  const openCall = () => openCallTab(l, `${server.url}/call.html?src=/clip/${encodeURIComponent(clip.path.split('/').pop() ?? '')}`);
 
   it('captures the call tab, keeps it audible, and matches the file', async () => {
     const { call, tabId } = await openCall();
     const page = await openPanel(l);
     await startVisit(page, { mic: false, tabId });
     await waitForState(page, ['recording']);
-    await call.evaluate(() => (window as unknown as { restartCall: () => Promise<boolean> }).restartCall());
+    await restartCall(call);
     await waitForSeconds(page, 'tab', clip.durationS + 0.5, 60_000);
     const s = await stopVisit(page);
     const tab = s.sources.find((x) => x.source === 'tab');

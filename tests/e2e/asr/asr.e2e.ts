@@ -11,6 +11,7 @@ import { EXTENSION_DIR, launchWithExtension, type Launched } from '../lib/browse
 import { DEV_AUDIO, makeClip } from '../lib/clip.ts';
 import { openPanel, startVisit, waitForSeconds } from '../lib/panel.ts';
 import { serveDirs } from '../lib/serve.ts';
+import { openCallTab, restartCall } from '../lib/call.ts';
 
 /**
  * On-device ASR through the built extension: a telehealth excerpt (a1-002, first 21.5 s: the
@@ -93,21 +94,11 @@ describe('asr: telehealth visit through the built extension', () => {
   });
 
   it('transcribes both sides, in time order, with speakers from the source', async () => {
-    const call = await l.context.newPage();
-    await call.goto(`${server.url}/call.html?src=/clip/${encodeURIComponent(remote.path.split('/').pop() ?? '')}`);
-    const tabId = (await l.serviceWorker.evaluate(async () => {
-      for (let i = 0; i < 100; i++) {
-        const [t] = await chrome.tabs.query({ audible: true });
-        if (t?.id !== undefined) return t.id;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      return -1;
-    })) as number;
-    expect(tabId).toBeGreaterThanOrEqual(0);
+    const { call, tabId } = await openCallTab(l, `${server.url}/call.html?src=/clip/${encodeURIComponent(remote.path.split('/').pop() ?? '')}`);
     const page = await openPanel(l);
     await startVisit(page, { mic: true, tabId });
     // the call page loops its clip until the visit starts; then it plays once from the top
-    await call.evaluate(() => (window as unknown as { restartCall: () => Promise<boolean> }).restartCall());
+    await restartCall(call);
     await waitForSeconds(page, 'mic', CLIP_S + 2, 90_000);
     await waitForSeconds(page, 'tab', CLIP_S + 2, 90_000);
     await page.getByRole('button', { name: 'Stop' }).click();
