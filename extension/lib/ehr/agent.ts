@@ -53,8 +53,8 @@ export class EhrAgent {
         this.picker?.cancel();
         return { code: 'ok' };
       }
-      if (this.win !== this.win.top && isAboutFrameDoc(this.win.document)) return deferred(msg.cmd);
-      if (!frameChainAllowed(this.win, msg.allowedOrigins)) return refusedOrigin(msg.cmd);
+      if (this.win !== this.win.top && isAboutFrameDoc(this.win.document)) return deferred(msg.cmd, this.win.location.origin);
+      if (!frameChainAllowed(this.win, msg.allowedOrigins)) return refusedOrigin(msg.cmd, this.win.location.origin);
       switch (msg.cmd) {
         case 'ehr.scan':
           return this.scan(msg.sections);
@@ -115,6 +115,7 @@ export class EhrAgent {
     const active = doc.activeElement;
     return {
       code: 'ok',
+      origin: this.win.location.origin,
       top: this.win === this.win.top,
       focusInChildFrame: focused === null && active !== null && (active.tagName === 'IFRAME' || active.tagName === 'FRAME'),
       targets: ok.map((c) => this.describe(c, sections, focused)),
@@ -229,13 +230,13 @@ export class EhrAgent {
   }
 }
 
-function deferred(cmd: string): EhrReply {
-  if (cmd === 'ehr.scan') return { code: 'frame_deferred', top: false, focusInChildFrame: false, targets: [], refused: 0 };
+function deferred(cmd: string, origin: string): EhrReply {
+  if (cmd === 'ehr.scan') return { code: 'frame_deferred', origin, top: false, focusInChildFrame: false, targets: [], refused: 0 };
   return { code: 'frame_deferred' };
 }
 
-function refusedOrigin(cmd: string): EhrReply {
-  if (cmd === 'ehr.scan') return { code: 'origin_not_allowed', top: false, focusInChildFrame: false, targets: [], refused: 0 };
+function refusedOrigin(cmd: string, origin: string): EhrReply {
+  if (cmd === 'ehr.scan') return { code: 'origin_not_allowed', origin, top: false, focusInChildFrame: false, targets: [], refused: 0 };
   if (cmd === 'ehr.write' || cmd === 'ehr.undo') return { code: 'origin_not_allowed', writeId: null, results: [] };
   if (cmd === 'ehr.banner') return { code: 'origin_not_allowed', via: null, patient: null };
   return { code: 'origin_not_allowed', target: null };

@@ -43,11 +43,13 @@ export interface FrameScan {
   reply: ScanReply;
 }
 
-export async function scanFrames(api: ChromeLike, tabId: number, frameIds: ReadonlyArray<number>, allowedOrigins: string[]): Promise<FrameScan[]> {
+/** `sections`: score labels only against these section keys (the note's), when given. */
+export async function scanFrames(api: ChromeLike, tabId: number, frameIds: ReadonlyArray<number>, allowedOrigins: string[], sections?: ReadonlyArray<string>): Promise<FrameScan[]> {
   const out: FrameScan[] = [];
+  const msg = sections === undefined ? { cmd: 'ehr.scan', allowedOrigins } : { cmd: 'ehr.scan', allowedOrigins, sections: [...sections] };
   await Promise.all(
     frameIds.map(async (frameId) => {
-      const r = await ask(api, tabId, frameId, { cmd: 'ehr.scan', allowedOrigins }, ScanReply);
+      const r = await ask(api, tabId, frameId, msg, ScanReply);
       if (typeof r !== 'string') out.push({ frameId, reply: r });
     }),
   );

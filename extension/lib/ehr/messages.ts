@@ -7,12 +7,12 @@
  */
 import { z } from 'zod';
 import { EHR_CODES, type EhrCode } from './codes.ts';
-import { ORIGIN_PATTERN_RE } from './origin.ts';
+import { isValidOriginPattern } from './origin.ts';
 
 export const TargetId = z.string().regex(/^t[0-9]{1,6}$/);
 export const WriteId = z.string().regex(/^w[0-9]{1,9}$/);
 const SectionKey = z.string().regex(/^[a-z_]{1,32}$/);
-const OriginPattern = z.string().max(300).regex(ORIGIN_PATTERN_RE);
+const OriginPattern = z.string().max(300).refine(isValidOriginPattern);
 const AllowedOrigins = z.array(OriginPattern).min(1).max(100);
 
 export const BlockSchema = z.discriminatedUnion('type', [
@@ -78,6 +78,8 @@ export type ScanTarget = z.infer<typeof ScanTarget>;
 export const ScanReply = z
   .object({
     code: EhrCodeSchema,
+    /** the frame's origin (scheme://host:port, never a path): policy and the audit trail */
+    origin: z.string().max(300),
     top: z.boolean(),
     /** the frame's focused element is a child frame (its own script answers for it) */
     focusInChildFrame: z.boolean(),

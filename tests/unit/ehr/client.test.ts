@@ -13,7 +13,7 @@ const T = (id: string, label: string, section: string | null, score: number, ext
   multiline: true,
   ...extra,
 });
-const scan = (frameId: number, targets: ScanTarget[], focusInChildFrame = false): FrameScan => ({ frameId, reply: { code: 'ok', top: frameId === 0, focusInChildFrame, targets, refused: 0 } });
+const scan = (frameId: number, targets: ScanTarget[], focusInChildFrame = false): FrameScan => ({ frameId, reply: { code: 'ok', origin: 'https://a.org', top: frameId === 0, focusInChildFrame, targets, refused: 0 } });
 
 const note = {
   sections: [
@@ -61,7 +61,7 @@ describe('ehr client', () => {
       scripting: { executeScript: async (inj) => (calls.push(inj), [{ frameId: 0 }, { frameId: 5 }, { frameId: 6 }]) },
       tabs: {
         sendMessage: async (_tab, _msg, { frameId }) => {
-          if (frameId === 0) return { code: 'ok', top: true, focusInChildFrame: false, targets: [], refused: 0 };
+          if (frameId === 0) return { code: 'ok', origin: 'https://a.org', top: true, focusInChildFrame: false, targets: [], refused: 0 };
           if (frameId === 5) return { code: 'ok', evil: true };
           throw new Error('no receiver');
         },
