@@ -159,6 +159,7 @@ function roleMap(segments: readonly NoteSegment[]): Map<string, Role> {
   return out;
 }
 
+const HAS_ALNUM = /[A-Za-z0-9\]]/;
 const QUESTION_START = /^(?:(?:okay|so|and|alright|now|well),?\s+)*(how|what|what's|when|where|why|which|who|do|does|did|have|has|are|is|can|could|would|will|any|tell me)\b/i;
 const RUN_ON_MARKER = /\s+(?=(?:okay|so|now|alright|all right|and then|but|because|how|what|when|do you|did you|have you|are you|can you|any)\b)/gi;
 
@@ -189,25 +190,30 @@ export function readSentences(segments: readonly NoteSegment[]): Sentence[] {
     prevSpeaker = seg.speaker;
     const role = roles.get(seg.speaker) ?? 'patient';
     const clean = declutter(seg.text);
-    const words = clean.split(/\s+/).length;
+    // `clean` is tidy: single spaces, trimmed, so words = spaces + 1 (as `split(/\s+/)` counts).
+    let words = 1;
+    for (let i = clean.indexOf(' '); i >= 0; i = clean.indexOf(' ', i + 1)) words++;
     // Unpunctuated ASR text: cut run-ons at discourse markers and spot questions by their first word.
     const unpunctuated = words >= 12 && (clean.match(/[.?!](?=\s|$)/g) ?? []).length * 30 < words;
-    const sentences = splitSentences(clean, true)
-      .flatMap((t) => (unpunctuated ? splitRunOn(t) : [t]))
-      .filter((t) => /[A-Za-z0-9\]]/.test(t));
-    const isQuestion = (t: string): boolean => t.endsWith('?') || (unpunctuated && QUESTION_START.test(t));
+    const split = splitSentences(clean, true);
+    const sentences = (unpunctuated ? split.flatMap(splitRunOn) : split).filter((t) => HAS_ALNUM.test(t));
+    const question = sentences.map((t) => t.endsWith('?') || (unpunctuated && QUESTION_START.test(t)));
+    // A clinician question's topic, computed once per sentence.
+    const qTopic: Topic[] = role === 'clinician' ? sentences.map((t, i) => (question[i] === true ? questionTopic(t) : 'none')) : [];
     if (role === 'clinician') {
-      // The topic of the last question in this turn governs the answer that follows.
-      const questions = sentences.filter(isQuestion);
-      // The last question with a recognisable topic governs the answer ("Do you have a home cuff? What did it read?").
-      const topics = questions.map(questionTopic).filter((t) => t !== 'none');
-      if (questions.length > 0) topic = topics[topics.length - 1] ?? 'none';
-      else if (sentences.length > 0) topic = 'none';
+      // The last question with a recognisable topic governs the answer that follows ("Do you have a
+      // home cuff? What did it read?"); a turn with no question resets it.
+      if (question.includes(true)) {
+        let last: Topic = 'none';
+        for (let i = 0; i < sentences.length; i++) if (question[i] === true && qTopic[i] !== 'none') last = qTopic[i] ?? 'none';
+        topic = last;
+      } else if (sentences.length > 0) topic = 'none';
     }
-    for (const text of sentences) {
-      const question = isQuestion(text);
-      const t: Topic = role === 'clinician' ? (question ? questionTopic(text) : 'none') : topic;
-      out.push({ seg: seg.id, turn, role, text, digits: numbersToDigits(text), question, topic: t, admin: ADMIN_WORDS.test(text) || t === 'admin' });
+    for (let i = 0; i < sentences.length; i++) {
+      const text = sentences[i] ?? '';
+      const q = question[i] === true;
+      const t: Topic = role === 'clinician' ? (qTopic[i] ?? 'none') : topic;
+      out.push({ seg: seg.id, turn, role, text, digits: numbersToDigits(text), question: q, topic: t, admin: ADMIN_WORDS.test(text) || t === 'admin' });
     }
   }
   return out;
@@ -294,34 +300,48 @@ const VITAL_PATTERNS: readonly VitalPattern[] = [
 
 const VITAL_CONTEXT = /\b(blood pressure|pressure|b\.? ?p\.?|heart rate|pulse|temp|temperature|respirations|respiratory|oxygen|sats?|saturation|weigh|weight|pounds|scale|cuff|vitals|numbers)\b/i;
 
-export function extractVitals(sentences: readonly Sentence[]): VitalReading[] {
-  const found = new Map<VitalReading['kind'], VitalReading>();
-  for (const s of sentences) {
-    if (s.question) continue;
-    const text = s.digits;
-    if (!VITAL_CONTEXT.test(text) && !(s.topic === 'vitals' && /\d{2,3}\s*(\/|over)\s*\d{2,3}/.test(text))) continue;
-    for (const p of VITAL_PATTERNS) {
-      p.re.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      let guard = 0;
-      while ((m = p.re.exec(text)) !== null && guard++ < 20) {
-        if (m[0].length === 0) p.re.lastIndex++;
-        // A bare "N over N" counts only as an answer about vitals.
-        if (p.kind === 'bp' && m[3] !== undefined && s.topic !== 'vitals' && !/pressure|b\.? ?p\b|heart rate|pulse/i.test(text)) continue;
-        const v = p.format(m);
-        if (v === null) continue;
-        const prev = found.get(p.kind);
-        // The last reading stated wins (a recheck replaces the first); evidence keeps both.
-        found.set(p.kind, { kind: p.kind, value: v, evidence: mergeIds(prev?.evidence ?? [], [s.seg]) });
-        break;
-      }
+/** The readings one sentence states, in pattern order (at most one per kind). */
+function sentenceVitals(s: Sentence): ReadonlyArray<{ kind: VitalReading['kind']; value: string }> {
+  if (s.question) return [];
+  const text = s.digits;
+  if (!VITAL_CONTEXT.test(text) && !(s.topic === 'vitals' && /\d{2,3}\s*(\/|over)\s*\d{2,3}/.test(text))) return [];
+  const out: { kind: VitalReading['kind']; value: string }[] = [];
+  for (const p of VITAL_PATTERNS) {
+    p.re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    let guard = 0;
+    while ((m = p.re.exec(text)) !== null && guard++ < 20) {
+      if (m[0].length === 0) p.re.lastIndex++;
+      // A bare "N over N" counts only as an answer about vitals.
+      if (p.kind === 'bp' && m[3] !== undefined && s.topic !== 'vitals' && !/pressure|b\.? ?p\b|heart rate|pulse/i.test(text)) continue;
+      const v = p.format(m);
+      if (v === null) continue;
+      out.push({ kind: p.kind, value: v });
+      break;
     }
   }
-  const order: VitalReading['kind'][] = ['bp', 'hr', 'temp', 'rr', 'spo2', 'weight'];
-  return order.flatMap((k) => {
+  return out;
+}
+
+const VITAL_ORDER: readonly VitalReading['kind'][] = ['bp', 'hr', 'temp', 'rr', 'spo2', 'weight'];
+
+function foldVitals(sentences: readonly Sentence[], readings: ReadonlyArray<ReturnType<typeof sentenceVitals>>): VitalReading[] {
+  const found = new Map<VitalReading['kind'], VitalReading>();
+  sentences.forEach((s, i) => {
+    for (const r of readings[i] ?? []) {
+      const prev = found.get(r.kind);
+      // The last reading stated wins (a recheck replaces the first); evidence keeps both.
+      found.set(r.kind, { kind: r.kind, value: r.value, evidence: mergeIds(prev?.evidence ?? [], [s.seg]) });
+    }
+  });
+  return VITAL_ORDER.flatMap((k) => {
     const v = found.get(k);
     return v === undefined ? [] : [v];
   });
+}
+
+export function extractVitals(sentences: readonly Sentence[]): VitalReading[] {
+  return foldVitals(sentences, sentences.map(sentenceVitals));
 }
 
 export function formatVital(v: VitalReading): string {
@@ -615,10 +635,24 @@ export function mergeIds(a: readonly string[], b: readonly string[]): string[] {
   return out.slice(0, 64);
 }
 
+/** Runs of `[a-z']` in the lower-cased text: the word count the filler test uses, without splitting. */
+function wordRuns(t: string): number {
+  const lower = t.toLowerCase();
+  let n = 0;
+  let inWord = false;
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i);
+    const w = (c >= 97 && c <= 122) || c === 39;
+    if (w && !inWord) n++;
+    inWord = w;
+  }
+  return n;
+}
+
 function isFiller(t: string): boolean {
-  const w = t.toLowerCase().replace(/[^a-z' ]/g, ' ').trim().split(/\s+/).filter(Boolean);
-  if (w.length <= 2) return true;
-  return /^(okay|ok|alright|all right|yes|yeah|no|sure|thanks|thank you|great|perfect|sounds good|that works|got it|mm-?hmm|uh-?huh|right)\b[\s\w,']{0,25}$/i.test(t) && w.length <= 6;
+  const w = wordRuns(t);
+  if (w <= 2) return true;
+  return w <= 6 && /^(okay|ok|alright|all right|yes|yeah|no|sure|thanks|thank you|great|perfect|sounds good|that works|got it|mm-?hmm|uh-?huh|right)\b[\s\w,']{0,25}$/i.test(t);
 }
 
 const NO_ANSWER = /^(?:no|nope|nah|not really|none|never|negative|i haven't|i have not|i don't think so|not that i)\b/i;
@@ -650,6 +684,7 @@ const TELEHEALTH_RE = /\b(video|on camera|on the screen|can you see and hear me|
 export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
   const sentences = readSentences(segments);
   const gender = inferGender(sentences);
+  const readings = sentences.map(sentenceVitals);
   const facts: VisitFacts = {
     gender,
     telehealth: null,
@@ -659,7 +694,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
     medications: [],
     allergies: [],
     noKnownAllergies: null,
-    vitals: extractVitals(sentences),
+    vitals: foldVitals(sentences, readings),
     positives: [],
     negatives: [],
     exam: [],
@@ -672,7 +707,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
 
   // Sentences read as vital signs are not exam findings (but may still carry a plan).
   const vitalSentenceIds = new Set(
-    sentences.filter((s) => extractVitals([s]).length > 0 && !PLAN_CUE.test(s.text) && !PLAN_STMT.test(s.text)),
+    sentences.filter((s, i) => (readings[i]?.length ?? 0) > 0 && !PLAN_CUE.test(s.text) && !PLAN_STMT.test(s.text)),
   );
   const turnTopic = new Map<number, Topic>();
   for (const s of sentences) if (s.role === 'clinician' && s.question && s.topic !== 'none') turnTopic.set(s.turn, s.topic);
@@ -721,7 +756,9 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
   let ccTurn = -1;
   const telehealthIds: string[] = [];
 
-  for (const s of sentences) {
+  for (let si = 0; si < sentences.length; si++) {
+    const s = sentences[si];
+    if (s === undefined) break;
     if (TELEHEALTH_RE.test(s.text) && telehealthIds.length < 3) telehealthIds.push(s.seg);
 
     // Medications anywhere (current list vs plan decided per mention).
@@ -809,7 +846,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
     if (ccD?.[1] !== undefined && dictatedCc === null && !/\b(you|your)\b/i.test(ccD[1])) {
       dictatedCc = { text: endWithPeriod(capitalize(ccD[1].trim())), evidence: [s.seg] };
     }
-    const inAp = sentences.indexOf(s) >= apStart;
+    const inAp = si >= apStart;
     if (EXAM_CUE.test(text) || (EXAM_WORDS.test(text) && !PLAN_STMT.test(text) && !RESULT_CUE.test(text) && planTurn !== s.turn && !DX_CUES.some((r) => r.test(text)))) {
       if (EXAM_CUE.test(text) || /\b(exam|look|listen|appear|see|feel|notice)\w*\b/i.test(text) || EXAM_WORDS.test(text)) {
         const cleaned = cleanExam(text, gender);

@@ -6,14 +6,21 @@
 
 const ABBREV = new Set(['dr', 'mr', 'mrs', 'ms', 'st', 'vs', 'etc', 'e.g', 'i.e', 'approx', 'no', 'jr', 'sr', 'a.m', 'p.m']);
 
-/** Normalise spacing (ASR / ACI-style " , " and " . ") without changing words. */
+/**
+ * Whitespace runs that `\s+ → ' '` would change: two or more characters, or one that is not a plain
+ * space. Same result as replacing every `\s+`, without rewriting the (many) single spaces.
+ */
+const WS_CHANGE = /(?: \s|[^\S ])\s*/g;
+
+/** Normalise spacing (ASR / ACI-style " , " and " . ") without changing words. Idempotent. */
 export function tidy(text: string): string {
-  return text
-    .replace(/\s+/g, ' ')
-    .replace(/\s+([,.;:?!])/g, '$1')
+  // After the first step every whitespace run is one space, so " ([,.;:?!])" is `\s+([,.;:?!])`.
+  // (`\bi'(m|ve|ll|d)` needs no rule of its own: `\bi\b` already capitalises that "i".)
+  let t = text.replace(WS_CHANGE, ' ');
+  if (t.includes(' ')) t = t.replace(/ ([,.;:?!])/g, '$1');
+  return t
     .replace(/([,;:])(?=[A-Za-z])/g, '$1 ')
     .replace(/\bi\b/g, 'I')
-    .replace(/\bi'(m|ve|ll|d)\b/g, "I'$1")
     .trim();
 }
 
@@ -22,43 +29,101 @@ export function tidy(text: string): string {
  * stutters ("it's, it's" → "it's"), split contractions ("do n't" → "don't", "gon na" → "going to").
  */
 export function declutter(text: string): string {
-  let t = tidy(text)
-    .replace(/(\w) n't\b/g, "$1n't")
-    .replace(/\b(gon|wan) na\b/gi, (_m, w: string) => (w.toLowerCase() === 'gon' ? 'going to' : 'want to'))
-    .replace(/\bgot ta\b/gi, 'got to')
-    .replace(/(\w) '(s|re|ve|ll|d|m)\b/g, "$1'$2")
-    .replace(/(^|[\s,.;?!])(?:uh|um|umm|uhm|er|ah|hmm|mm-?hmm|uh-?huh)(?=[\s,.;?!]|$)[,.]?/gi, '$1')
-    .replace(/(^|[\s,])you know,\s*/gi, '$1')
-    .replace(/\s*[-–—]+\s*(?=[,.?!]|$)/g, '')
-    .replace(/(^|\s)\.\s+/g, '$1');
+  const tidied = tidy(text);
+  let t = tidied;
+  // Each rewrite runs only when a cheap substring test says it can match (most segments have none
+  // of these artefacts; a regex replace scans the whole string even when it finds nothing).
+  if (t.includes(" n't")) t = t.replace(/(\w) n't\b/g, "$1n't");
+  const lower = t.toLowerCase();
+  if (lower.includes(' na')) t = t.replace(/\b(gon|wan) na\b/gi, (_m, w: string) => (w.toLowerCase() === 'gon' ? 'going to' : 'want to'));
+  if (lower.includes('got ta')) t = t.replace(/\bgot ta\b/gi, 'got to');
+  if (t.includes(" '")) t = t.replace(/(\w) '(s|re|ve|ll|d|m)\b/g, "$1'$2");
+  t = t.replace(FILLERS, '$1');
+  if (t.toLowerCase().includes('you know,')) t = t.replace(/(^|[\s,])you know,\s*/gi, '$1');
+  if (t.includes('-') || t.includes('\u2013') || t.includes('\u2014')) t = t.replace(/\s*[-\u2013\u2014]+\s*(?=[,.?!]|$)/g, '');
+  if (t.startsWith('.') || t.includes(' .')) t = t.replace(/(^|\s)\.\s+/g, '$1');
   // Stutters: a word or two repeated with a comma or ellipsis between ("the, the", "I, I", "it's, it's").
   t = dropStutters(t);
-  return tidy(t.replace(/\s+,/g, ',').replace(/,\s*,/g, ',').replace(/^[,.\s]+/, ''));
+  if (t.includes(' ,')) t = t.replace(/\s+,/g, ',');
+  if (t.includes(',')) t = t.replace(/,\s*,/g, ',');
+  const c = t.charCodeAt(0);
+  if (c === 44 || c === 46 || c === 32) t = t.replace(/^[,.\s]+/, '');
+  // tidy is idempotent, so an untouched string needs no second pass.
+  return t === tidied ? t : tidy(t);
 }
+
+const FILLERS = /(^|[\s,.;?!])(?:uh|um|umm|uhm|er|ah|hmm|mm-?hmm|uh-?huh)(?=[\s,.;?!]|$)[,.]?/gi;
+
+/** `^[\w']+,?$` without a regex (ASCII word characters, as `\w` is without the u flag). */
+function isPlainWord(w: string): boolean {
+  let end = w.length;
+  if (end > 0 && w.charCodeAt(end - 1) === 44) end--;
+  if (end === 0) return false;
+  for (let i = 0; i < end; i++) {
+    const c = w.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 39)) return false;
+  }
+  return true;
+}
+
+/** Lower-case word without trailing commas and periods (the stutter comparison key). */
+function stutterKey(lowerWord: string): string {
+  let end = lowerWord.length;
+  while (end > 0 && (lowerWord.charCodeAt(end - 1) === 44 || lowerWord.charCodeAt(end - 1) === 46)) end--;
+  return end === lowerWord.length ? lowerWord : lowerWord.slice(0, end);
+}
+
+const HAS_WORD_CHAR = /[\w']/;
+/** A plain word (`[\w']+,?`) followed by a token with the same key (the word, then only `,` or `.`). */
+const STUTTER_ONE = /(?<=^| )([\w']+),? \1[,.]*(?= |$)/i;
+/** Two plain words followed by two tokens with the same keys. */
+const STUTTER_TWO = /(?<=^| )([\w']+),? ([\w']+),? \1[,.]* \2[,.]*(?= |$)/i;
 
 /** Remove a word or word pair repeated right after itself ("the, the", "it's it's", "I was I was"). Linear. */
 function dropStutters(text: string): string {
+  // Exact pre-checks (ASCII words, case-insensitive back-references): a word repeated after itself,
+  // or a pair of words repeated after itself. Most text has neither, and then nothing is split.
+  if (!STUTTER_ONE.test(text) && !STUTTER_TWO.test(text)) return text;
   const toks = text.split(' ');
-  const key = (w: string | undefined): string => (w ?? '').toLowerCase().replace(/[,.]+$/, '');
-  const plain = (w: string | undefined): boolean => /^[\w']+,?$/.test(w ?? '');
-  const single: string[] = [];
-  for (const w of toks) {
-    const prev = single[single.length - 1];
-    if (prev !== undefined && plain(prev) && key(prev) === key(w) && /[\w']/.test(w)) single[single.length - 1] = w;
-    else single.push(w);
-  }
-  const out: string[] = [];
-  for (let i = 0; i < single.length; i++) {
-    const n = out.length;
-    const next = single[i + 1];
-    if (n >= 2 && next !== undefined && plain(out[n - 2]) && plain(out[n - 1]) && key(out[n - 2]) === key(single[i]) && key(out[n - 1]) === key(next)) {
-      out[n - 1] = next;
-      i++;
-      continue;
+  if (toks.length < 2) return text;
+  // toLowerCase never adds or removes a space, so the lower-case tokens line up with `toks`.
+  const lowToks = text.toLowerCase().split(' ');
+  const sw: string[] = [];
+  const sk: string[] = [];
+  const sp: boolean[] = [];
+  let changed = false;
+  for (let i = 0; i < toks.length; i++) {
+    const w = toks[i] ?? '';
+    const k = stutterKey(lowToks[i] ?? '');
+    const n = sw.length;
+    if (n > 0 && sp[n - 1] === true && sk[n - 1] === k && HAS_WORD_CHAR.test(w)) {
+      sw[n - 1] = w;
+      sp[n - 1] = isPlainWord(w);
+      changed = true;
+    } else {
+      sw.push(w);
+      sk.push(k);
+      sp.push(isPlainWord(w));
     }
-    out.push(single[i] ?? '');
   }
-  return out.join(' ');
+  // Pairs: out holds indices into sw.
+  const out: number[] = [];
+  for (let i = 0; i < sw.length; i++) {
+    const n = out.length;
+    if (n >= 2 && i + 1 < sw.length) {
+      const a = out[n - 2] ?? 0;
+      const b = out[n - 1] ?? 0;
+      if (sp[a] === true && sp[b] === true && sk[a] === sk[i] && sk[b] === sk[i + 1]) {
+        out[n - 1] = i + 1;
+        i++;
+        changed = true;
+        continue;
+      }
+    }
+    out.push(i);
+  }
+  if (!changed) return text;
+  return out.map((i) => sw[i] ?? '').join(' ');
 }
 
 /** Split text into sentences. Keeps decimals (12.5), abbreviations (Dr.) and placeholders intact. */
@@ -170,18 +235,26 @@ export function toThirdPerson(sentence: string, gender: Gender): string {
   const obj = gender === 'male' ? 'him' : gender === 'female' ? 'her' : 'them';
   const refl = gender === 'male' ? 'himself' : gender === 'female' ? 'herself' : 'themselves';
   let first = true;
-  let s = sentence
-    .replace(/\bI'm\b/g, () => `${subjFirst()} is`)
-    .replace(/\bI've\b/g, () => `${subjFirst()} has`)
-    .replace(/\bI'll\b/g, () => `${subjFirst()} will`)
-    .replace(/\bI'd\b/g, () => `${subjFirst()} would`)
-    .replace(ADVERB_VERB, (_m, adv: string, v: string) => `${subjFirst()} ${adv}${thirdPersonVerb(v)}`)
-    .replace(/\bI\b/g, () => subjFirst())
-    .replace(/\bmy\b/gi, poss)
-    .replace(/\bmyself\b/gi, refl)
-    .replace(/\b(me)\b/g, obj)
-    .replace(/\bmine\b/g, `${poss === 'their' ? 'theirs' : poss === 'her' ? 'hers' : 'his'}`);
-  s = s.replace(/\bwe\b/gi, (w) => (w === 'We' ? 'They' : 'they'));
+  // Each rewrite runs only when its literal is present (a skipped one could not have matched, so
+  // the order in which the subject is named first is unchanged).
+  let s = sentence;
+  if (s.includes("I'")) {
+    s = s
+      .replace(/\bI'm\b/g, () => `${subjFirst()} is`)
+      .replace(/\bI've\b/g, () => `${subjFirst()} has`)
+      .replace(/\bI'll\b/g, () => `${subjFirst()} will`)
+      .replace(/\bI'd\b/g, () => `${subjFirst()} would`);
+  }
+  if (s.includes('I')) {
+    s = s
+      .replace(ADVERB_VERB, (_m, adv: string, v: string) => `${subjFirst()} ${adv}${thirdPersonVerb(v)}`)
+      .replace(/\bI\b/g, () => subjFirst());
+  }
+  const lower = s.toLowerCase();
+  if (lower.includes('my')) s = s.replace(/\bmy\b/gi, poss).replace(/\bmyself\b/gi, refl);
+  if (s.includes('me')) s = s.replace(/\b(me)\b/g, obj);
+  if (s.includes('mine')) s = s.replace(/\bmine\b/g, `${poss === 'their' ? 'theirs' : poss === 'her' ? 'hers' : 'his'}`);
+  if (lower.includes('we')) s = s.replace(/\bwe\b/gi, (w) => (w === 'We' ? 'They' : 'they'));
   return capitalize(s);
 
   function subjFirst(): string {
