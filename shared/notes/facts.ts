@@ -233,8 +233,12 @@ export function inferGender(sentences: readonly Sentence[]): Gender {
   for (const s of sentences) {
     const t = s.text.toLowerCase();
     if (s.role === 'clinician') {
-      sm += (t.match(/\b(mr\.?|sir|year[- ]old (?:male|man|gentleman|boy))\b/g) ?? []).length;
-      sf += (t.match(/\b(mrs\.?|ms\.?|miss|ma'am|year[- ]old (?:female|woman|lady|girl))\b/g) ?? []).length;
+      // Gated on the literals every match needs (most sentences have none).
+      const year = t.includes('year');
+      if (year || t.includes('mr') || t.includes('sir')) sm += (t.match(/\b(mr\.?|sir|year[- ]old (?:male|man|gentleman|boy))\b/g) ?? []).length;
+      if (year || t.includes('mrs') || t.includes('ms') || t.includes('miss') || t.includes("ma'am")) {
+        sf += (t.match(/\b(mrs\.?|ms\.?|miss|ma'am|year[- ]old (?:female|woman|lady|girl))\b/g) ?? []).length;
+      }
       wm += (t.match(/\b(he|him|his|himself)\b/g) ?? []).length;
       wf += (t.match(/\b(she|her|hers|herself)\b/g) ?? []).length;
     } else if (s.topic === 'meds' || /\btakes\b/.test(t)) {

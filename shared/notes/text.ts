@@ -74,16 +74,19 @@ function stutterKey(lowerWord: string): string {
 }
 
 const HAS_WORD_CHAR = /[\w']/;
-/** A plain word (`[\w']+,?`) followed by a token with the same key (the word, then only `,` or `.`). */
-const STUTTER_ONE = /(?<=^| )([\w']+),? \1[,.]*(?= |$)/i;
-/** Two plain words followed by two tokens with the same keys. */
-const STUTTER_TWO = /(?<=^| )([\w']+),? ([\w']+),? \1[,.]* \2[,.]*(?= |$)/i;
+/**
+ * Exact pre-check for both kinds of stutter, one scan over word starts: a plain word (`[\w']+,?`)
+ * followed by a token with the same key (the word, then only `,` or `.`), or two plain words
+ * followed by two tokens with the same keys. `(?=(x))\1` takes the whole word without backtracking
+ * into shorter prefixes (which could never be followed by `,` or a space anyway).
+ */
+const STUTTER = /(?:^| )(?=([\w']+))\1,? (?:\1[,.]*(?= |$)|(?=([\w']+))\2,? \1[,.]* \2[,.]*(?= |$))/i;
 
 /** Remove a word or word pair repeated right after itself ("the, the", "it's it's", "I was I was"). Linear. */
 function dropStutters(text: string): string {
   // Exact pre-checks (ASCII words, case-insensitive back-references): a word repeated after itself,
   // or a pair of words repeated after itself. Most text has neither, and then nothing is split.
-  if (!STUTTER_ONE.test(text) && !STUTTER_TWO.test(text)) return text;
+  if (!STUTTER.test(text)) return text;
   const toks = text.split(' ');
   if (toks.length < 2) return text;
   // toLowerCase never adds or removes a space, so the lower-case tokens line up with `toks`.
