@@ -33,7 +33,7 @@ const ATTR = { name: 'data-patient-name', dob: 'data-patient-dob', mrn: 'data-pa
 function clean(s: string | null | undefined, max: number): string {
   return (s ?? '')
     .replace(/\s+/g, ' ')
-    .replace(/^(name|patient|dob|date of birth|mrn)\s*[:#]?\s*/i, '')
+    .replace(/^(name|patient|dob|date of birth|mrn)(?:\s*[:#]\s*|\s+)/i, '')
     .trim()
     .slice(0, max);
 }

@@ -42,9 +42,14 @@ export function pageScriptDriver(): Driver {
   };
 }
 
-/** The extension build to test: EHR_EXT_DIR, else .output/chrome-mv3 when it has the script, else the private build (wxt.ehr.config.ts). */
+/** The extension build to test: EHR_EXT_DIR, else $SCRIBE_OUT_DIR/chrome-mv3, else .output/chrome-mv3 when it has the script, else the private build (wxt.ehr.config.ts). */
 export function builtExtensionDir(): string {
-  const candidates = [process.env.EHR_EXT_DIR, join(ROOT, '.output/chrome-mv3'), '/tmp/scribe-ehr-build/chrome-mv3'];
+  const candidates = [
+    process.env.EHR_EXT_DIR,
+    process.env.SCRIBE_OUT_DIR ? resolve(ROOT, process.env.SCRIBE_OUT_DIR, 'chrome-mv3') : undefined,
+    join(ROOT, '.output/chrome-mv3'),
+    '/tmp/scribe-ehr-build/chrome-mv3',
+  ];
   for (const c of candidates) {
     if (!c || !existsSync(join(c, EHR_SCRIPT)) || !existsSync(join(c, 'manifest.json'))) continue;
     const built = statSync(join(c, EHR_SCRIPT)).mtimeMs;
@@ -59,16 +64,17 @@ export function builtExtensionDir(): string {
  * activeTab is granted by a click on the toolbar action, which headless Chromium cannot do. The
  * test loads a copy of the built extension whose manifest also grants the two loopback fixture
  * origins — the same files and the same content script, only the grant differs. Large asset
- * folders are symlinked, not copied.
+ * folders are symlinked, not copied. `extraHosts`: more match patterns to grant (the insert CLI
+ * grants the --ehr page's host; the insert e2e a second loopback address that policy refuses).
  */
-export function extensionCopyWithLoopbackGrant(src: string): { dir: string; remove(): void } {
+export function extensionCopyWithLoopbackGrant(src: string, extraHosts: readonly string[] = []): { dir: string; remove(): void } {
   const dir = mkdtempSync(join(tmpdir(), 'scribe-ehr-ext-'));
   for (const name of readdirSync(src)) {
     if (name === 'models' || name === 'ort') symlinkSync(join(src, name), join(dir, name));
     else cpSync(join(src, name), join(dir, name), { recursive: true });
   }
   const manifest = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8')) as { host_permissions?: string[] };
-  manifest.host_permissions = [...(manifest.host_permissions ?? []), 'http://127.0.0.1/*'];
+  manifest.host_permissions = [...new Set([...(manifest.host_permissions ?? []), 'http://127.0.0.1/*', ...extraHosts])];
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
