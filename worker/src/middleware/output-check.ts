@@ -17,6 +17,42 @@ function leakNeedles(secrets: PromptSecrets): string[] {
     .map((s) => s.slice(0, 48));
 }
 
+/** Words for the leak comparison: width-, case-, accent- and invisible-character-insensitive. */
+function leakWords(s: string): string[] {
+  return s
+    .normalize('NFKD')
+    .replace(/[\p{M}\p{Cf}]/gu, '')
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0);
+}
+
+const LEAK_RUN = 6;
+
+/**
+ * A second leak pass over the whole note (all statements joined), so a prompt quoted
+ * mid-sentence, in short pieces across statements, or with invisible characters between words is
+ * still a leak: any 6-word run of the system prompt that is not in the input, or the canary's
+ * random part anywhere (with or without its `canary-` prefix, across spaces).
+ */
+function leaksPrompt(secrets: PromptSecrets, texts: readonly string[], inputText: string): boolean {
+  const noteWords = leakWords(texts.join(' '));
+  const hex = secrets.canary.toLowerCase().replace(/^canary-/, '');
+  if (hex.length >= 16 && noteWords.join('').includes(hex)) return true;
+  const runs = (words: string[]) => {
+    const out = new Set<string>();
+    for (let i = 0; i + LEAK_RUN <= words.length; i++) out.add(words.slice(i, i + LEAK_RUN).join(' '));
+    return out;
+  };
+  const note = runs(noteWords);
+  if (note.size === 0) return false;
+  const input = runs(leakWords(inputText));
+  const canaryWords = new Set(leakWords(secrets.canary));
+  for (const r of runs(leakWords(secrets.system).filter((w) => !canaryWords.has(w)))) if (note.has(r) && !input.has(r)) return true;
+  return false;
+}
+
 /**
  * The output check: a note leaves the worker only if
  * - it parses as a contract Note (schema) and its sections are exactly the template's fixed
@@ -58,6 +94,7 @@ export function checkNote(
   const ids = new Set(req.segments.map((s) => s.id));
   const inputText = req.segments.map((s) => s.text).join('\n');
   const inputPlaceholders = placeholdersIn(inputText);
+  const inputPlaceholdersNfkc = placeholdersIn(inputText.normalize('NFKC'));
   const needles = secrets ? leakNeedles(secrets) : [];
   const canary = secrets ? secrets.canary.toLowerCase() : null;
 
@@ -66,6 +103,8 @@ export function checkNote(
     for (const st of section.statements) {
       for (const e of st.evidence) if (!ids.has(e)) return rule('evidence');
       for (const p of placeholdersIn(st.text)) if (!inputPlaceholders.has(p)) return rule('placeholder');
+      // look-alikes (fullwidth brackets/letters) that become a placeholder under NFKC
+      for (const p of placeholdersIn(st.text.normalize('NFKC'))) if (!inputPlaceholdersNfkc.has(p)) return rule('placeholder');
       if (canary !== null || needles.length > 0) {
         const t = norm(st.text);
         if (canary !== null && t.includes(canary)) return rule('prompt_leak');
@@ -74,6 +113,7 @@ export function checkNote(
       texts.push(st.text);
     }
   }
+  if (secrets && leaksPrompt(secrets, texts, inputText)) return rule('prompt_leak');
   // One detector pass over all statements (blank line between them): the per-call setup of the
   // detector's ~20 patterns dominates on short statements.
   const all = texts.join('\n\n');
