@@ -88,6 +88,8 @@ export interface KeySpec<T> {
    * wider than an admin would want take their restrictive value in a managed install.
    */
   managedDefault?: T;
+  /** a credential: the options page shows only that it is set, never the value */
+  secret?: boolean;
   /** Validates an already type-checked value. May return a partial value (e.g. list entries kept). */
   check: (raw: unknown) => Check<T>;
 }
@@ -176,6 +178,20 @@ export const POLICY_SPECS = {
       return p === null ? { ok: true, value: normaliseApiUrl(raw) } : { ok: false, reason: p };
     },
   } satisfies KeySpec<string>,
+  apiToken: {
+    json: { type: 'string' },
+    title: 'Note API token',
+    description:
+      'Bearer token the extension presents to the note API (the worker stores only its SHA-256). Set it per clinic; it is never shown in full in the options page. The default is the local development token, accepted only by a `wrangler dev --env dev` worker.',
+    default: 'dev-local-token-not-secret',
+    fallback: 'dev-local-token-not-secret',
+    secret: true,
+    check: (raw: unknown): Check<string> => {
+      if (typeof raw !== 'string') return { ok: false, reason: 'wrong_type' };
+      // the worker's bearer syntax (RFC 6750 b64token), 8-512 characters
+      return /^[A-Za-z0-9\-._~+/]{8,512}=*$/.test(raw) ? { ok: true, value: raw } : { ok: false, reason: 'invalid_format' };
+    },
+  } satisfies KeySpec<string>,
   providerMode: enumKey(
     'Provider mode',
     'cloud: the minimized transcript is sent to the note API. offline-only: nothing is sent; notes are drafted on the device. A rejected value falls back to offline-only.',
@@ -184,9 +200,20 @@ export const POLICY_SPECS = {
     'offline-only',
   ),
   draftRetentionHours: intKey('Draft retention (hours)', 'How long an unapproved visit (audio, transcript, draft) is kept before it is deleted.', 1, 168, 24),
-  approvedRetentionHours: intKey('Approved note retention (hours)', 'How long a visit is kept on the device after its note is approved.', 1, 720, 24),
+  approvedRetentionHours: intKey('Approved note retention (hours)', 'How long a visit is kept on the device after its note is approved.', 1, 720, 72),
   idleLockMinutes: intKey('Idle lock (minutes)', 'The vault locks after this many minutes without input.', 1, 60, 5),
-  pinRequired: boolKey('PIN required', 'A PIN is required to unlock the vault.', true),
+  pinRequired: {
+    json: { type: 'boolean' },
+    title: 'PIN required',
+    description:
+      'Always true: the vault key is wrapped under the clinician\'s PIN, so without one the key would sit beside the data it protects and encryption at rest would be void. A false value is rejected and shown as a warning.',
+    default: true as const,
+    fallback: true as const,
+    check: (raw: unknown): Check<true> => {
+      if (typeof raw !== 'boolean') return { ok: false, reason: 'wrong_type' };
+      return raw ? { ok: true, value: true } : { ok: false, reason: 'not_allowed' };
+    },
+  } satisfies KeySpec<true>,
   pinMinLength: intKey('PIN minimum length', 'Minimum number of characters in the vault PIN.', 4, 32, 6),
   storeAudio: boolKey('Store audio', 'Keep the (encrypted) audio with the visit, under the same retention.', false),
   allowedEhrOrigins: {
@@ -263,11 +290,12 @@ export type EffectivePolicy = { readonly [K in PolicyKey]: SpecValue<(typeof POL
 export const EffectivePolicySchema = z
   .object({
     apiBaseUrl: z.string().refine((s) => apiUrlProblem(s) === null),
+    apiToken: z.string().regex(/^[A-Za-z0-9\-._~+/]{8,512}=*$/),
     providerMode: ProviderMode,
     draftRetentionHours: z.number().int().min(1).max(168),
     approvedRetentionHours: z.number().int().min(1).max(720),
     idleLockMinutes: z.number().int().min(1).max(60),
-    pinRequired: z.boolean(),
+    pinRequired: z.literal(true),
     pinMinLength: z.number().int().min(4).max(32),
     storeAudio: z.boolean(),
     allowedEhrOrigins: z.array(z.string().refine(isValidOriginPattern)).max(200),

@@ -133,9 +133,16 @@ function resolveUnsafe(rawManaged: unknown, adminInstalled: boolean): PolicyReso
   const effective = Object.fromEntries(POLICY_KEYS.map((k) => [k, copy(values.get(k))])) as unknown as EffectivePolicy;
   const list = POLICY_KEYS.map((k) => entries.get(k) as PolicyEntry);
   const rejectedCount = list.filter((e) => e.rejected !== undefined).length;
+  // Credentials (the API token) are displayed only as set/not set, never the value.
+  const masked = (e: PolicyEntry): PolicyEntry => {
+    const spec = POLICY_SPECS[e.key] as { secret?: boolean };
+    if (spec.secret !== true) return { ...e, value: copy(e.value) };
+    const shown = e.source === 'managed' ? '(set by policy, hidden)' : '(development default)';
+    return { ...e, value: shown, ...(e.rejected ? { rejected: { reason: e.rejected.reason, received: '(hidden)' } } : {}) };
+  };
   return deepFreeze({
     effective,
-    entries: list.map((e) => ({ ...e, value: copy(e.value) })),
+    entries: list.map(masked),
     unknownKeys,
     malformed,
     managed,

@@ -23,11 +23,12 @@ const entry = (raw: unknown, key: PolicyKey) => {
 /** Per key: a valid managed value, a wrong-typed one, and an out-of-range/invalid one (with its reason). */
 const CASES: Record<PolicyKey, { valid: unknown; expect?: unknown; wrongType: unknown; bad: unknown; badReason: string }> = {
   apiBaseUrl: { valid: 'https://notes.example.org/api/', expect: 'https://notes.example.org/api', wrongType: 42, bad: 'http://notes.example.org', badReason: 'insecure_url' },
+  apiToken: { valid: 'clinic-token-0123456789', wrongType: 7, bad: 'has spaces in it', badReason: 'invalid_format' },
   providerMode: { valid: 'offline-only', wrongType: true, bad: 'clowd', badReason: 'invalid_format' },
   draftRetentionHours: { valid: 12, wrongType: '12', bad: 10_000, badReason: 'out_of_range' },
   approvedRetentionHours: { valid: 48, wrongType: null, bad: 0, badReason: 'out_of_range' },
   idleLockMinutes: { valid: 10, wrongType: [10], bad: 2.5, badReason: 'out_of_range' },
-  pinRequired: { valid: false, wrongType: 'false', bad: 'no', badReason: 'wrong_type' },
+  pinRequired: { valid: true, wrongType: 'false', bad: false, badReason: 'not_allowed' },
   pinMinLength: { valid: 8, wrongType: {}, bad: 3, badReason: 'out_of_range' },
   storeAudio: { valid: true, wrongType: 1, bad: 0, badReason: 'wrong_type' },
   allowedEhrOrigins: {
