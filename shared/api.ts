@@ -7,6 +7,7 @@
  * schema only bounds sizes and shapes.
  */
 import { z } from 'zod';
+import { MAX_BANNER_NAME_HASHES } from './banner-hash.ts';
 import { SegmentId, Speaker } from './transcript.ts';
 
 export { SegmentId, Speaker };
@@ -63,6 +64,11 @@ export const NoteOptions = z
     language: z.enum(['en']).optional(),
     /** Leave out sections with no statements (default true). */
     omitEmptySections: z.boolean().optional(),
+    /**
+     * Patient-banner name tokens, as digests only (see shared/banner-hash.ts `bannerNameHashes`):
+     * lowercase hex SHA-256, at most 32. The PHI guard refuses a transcript containing one (422).
+     */
+    bannerNameHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(MAX_BANNER_NAME_HASHES).optional(),
   })
   .strict();
 export type NoteOptions = z.infer<typeof NoteOptions>;

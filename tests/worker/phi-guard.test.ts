@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NoteRequest } from '../../shared/api.ts';
 import type { PhiType } from '../../shared/phi-patterns.ts';
+import { MAX_BANNER_NAME_HASHES, bannerNameHashes } from '../../shared/banner-hash.ts';
 import { GUARDED_TYPES, bannerDigests, containsBannerName, findIdentifier, hashBannerToken, nameTokens } from '../../worker/src/middleware/phi-guard.ts';
 import { call, captureConsole, errorCode, expectNoContent, records, visit } from './helpers.ts';
 
@@ -57,9 +58,60 @@ describe('PHI guard (422, code only)', () => {
     expect(await containsBannerName(['Nice to see you again, [NAME_1].'], digests)).toBe(false);
     expect(await containsBannerName(['Kenji’s cough is better.'], digests)).toBe(true);
     expect(await containsBannerName(['anything'], [])).toBe(false);
-    // Read from options when the contract carries `bannerNameHashes`; absent → no check.
+    // Read from options (`bannerNameHashes` in the contract); absent → no check.
     const req = NoteRequest.parse(visit());
     expect(bannerDigests(req)).toEqual([]);
-    expect(bannerDigests({ ...req, options: { ...req.options, bannerNameHashes: digests } as typeof req.options })).toEqual(digests);
+    expect(bannerDigests(NoteRequest.parse(visit({ options: { bannerNameHashes: digests } })))).toEqual(digests);
+  });
+});
+
+// The extension's helper (shared/banner-hash.ts) and the guard agree, here inside workerd.
+describe('bannerNameHashes (the extension helper) and the guard', () => {
+  // sha256("scribe-banner-v1:" + token), computed independently with Node's crypto.
+  const SANDBERG = '811e34eb812722975851a88d8f7a8074085baa5c6b2a824cb7361f5bd166d270';
+  const KENJI = '22057c339126e4dd4fd8128d0999c31fb336d8c405988d713ca177d90097854d';
+  const JOSE = 'd70589f0ad5d5d5fd6c234811410ef3af7ef63bc8bb7d01780eb7eae1c12aea1';
+  const NUNEZ = 'abc62126445bfa960f6bf92795361605f304a7e5aaa84ba9814f808fa6d6ce93';
+
+  it('hashes the normalised name tokens: lowercase hex, distinct, bounded, everyday words left out', async () => {
+    expect(await bannerNameHashes('Sandberg, Kenji')).toEqual([SANDBERG, KENJI]);
+    expect(await bannerNameHashes('  SANDBERG,  kenji  Sandberg ')).toEqual([SANDBERG, KENJI]);
+    // Diacritics fold (NFKD, marks dropped) so an ASR's "Jose Nunez" matches "José Núñez".
+    expect(await bannerNameHashes('Núñez, José')).toEqual([NUNEZ, JOSE]);
+    expect(await bannerNameHashes('Will May')).toEqual([]);
+    expect(await bannerNameHashes('')).toEqual([]);
+    const many = await bannerNameHashes(Array.from({ length: 60 }, (_, i) => `zq${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + Math.floor(i / 26))}`).join(' '));
+    expect(many.length).toBe(MAX_BANNER_NAME_HASHES);
+    for (const h of many) expect(h).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('a transcript that still holds a declared name → 422 phi_detected, BANNER_NAME, name never logged or echoed', async () => {
+    const bannerNameHashesOpt = await bannerNameHashes('Sandberg, Kenji');
+    for (const text of ['Nice to see you again, Mr. Sandberg.', 'KENJI has had a cough.', 'Kenji’s cough is better.']) {
+      const v = visit({ options: { bannerNameHashes: bannerNameHashesOpt } });
+      (v.segments as Array<Record<string, unknown>>)[0] = { id: 's1', speaker: 'clinician', t0: 0, t1: 4, text };
+      const { res, json, text: body } = await call(v);
+      expect(res.status).toBe(422);
+      expect(errorCode(json)).toBe('phi_detected');
+      expect(records(logs).find((r) => r.event === 'request')?.guardRule).toBe('BANNER_NAME');
+      expectNoContent([body, logs.text()], ['Sandberg', 'Kenji', 'sandberg', 'kenji', SANDBERG, KENJI, text]);
+    }
+    const accented = visit({ options: { bannerNameHashes: await bannerNameHashes('Núñez, José') } });
+    (accented.segments as Array<Record<string, unknown>>)[1] = { id: 's2', speaker: 'patient', t0: 4, t1: 10, text: 'This is Jose Nunez calling back.' };
+    expect((await call(accented)).res.status).toBe(422);
+  });
+
+  it('declared names absent (placeholders instead) → 200; malformed digests → 400 with the field path only', async () => {
+    const ok = await call(visit({ options: { bannerNameHashes: await bannerNameHashes('Sandberg, Kenji') } }));
+    expect(ok.res.status).toBe(200);
+    const tooMany = Array.from({ length: MAX_BANNER_NAME_HASHES + 1 }, () => SANDBERG);
+    for (const bad of [tooMany, [SANDBERG.toUpperCase()], ['sandberg'], [SANDBERG.slice(1)], 'x']) {
+      const { res, json, text } = await call(visit({ options: { bannerNameHashes: bad } }));
+      expect(res.status).toBe(400);
+      expect(errorCode(json)).toBe('bad_request');
+      const fields = (json as { error: { fields: unknown[][] } }).error.fields;
+      expect(fields.some((f) => f[0] === 'options' && f[1] === 'bannerNameHashes')).toBe(true);
+      expectNoContent([text, logs.text()], [SANDBERG, 'sandberg']);
+    }
   });
 });

@@ -16,6 +16,7 @@ const KNOWN_KEYS = new Set([
   'provider',
   'language',
   'omitEmptySections',
+  'bannerNameHashes',
 ]);
 
 export function safePath(path: ReadonlyArray<PropertyKey>): (string | number)[] {

@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
-import { z } from 'zod';
 import type { NoteRequest } from '../../../shared/api.ts';
+import { containsBannerName } from '../../../shared/banner-hash.ts';
 import { detectPatternIdentifiers, type PhiType } from '../../../shared/phi-patterns.ts';
 import { fail } from '../errors.ts';
 import type { GuardRule } from '../log.ts';
@@ -40,46 +40,14 @@ export function findIdentifier(texts: readonly string[]): PhiType | null {
 
 /**
  * Banner names, declared by the client WITHOUT sending them: `options.bannerNameHashes` holds
- * hex SHA-256 digests of `BANNER_HASH_PREFIX + token`, one per name token (NFKC, lower case,
- * letters only, 2+ letters; "Sandberg, Kenji" → "sandberg", "kenji"). The guard hashes every
- * distinct word of the transcript the same way and refuses on a match. The option is read with
- * its own schema so the guard works as soon as the contract carries it.
+ * digests made by `bannerNameHashes(name)` in shared/banner-hash.ts (the normalisation lives
+ * there, one copy for both sides). The guard hashes every distinct transcript word the same way
+ * and refuses on a match.
  */
-export const BANNER_HASH_PREFIX = 'scribe-banner-v1:';
-const BannerOption = z.looseObject({ bannerNameHashes: z.array(z.string().regex(/^[0-9a-f]{64}$/)).max(32).optional() });
-
-export function nameTokens(text: string): string[] {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .split(/[^\p{L}]+/u)
-    .filter((w) => w.length >= 2);
-}
-
-async function sha256Hex(s: string): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(s)));
-  let out = '';
-  for (const b of d) out += b.toString(16).padStart(2, '0');
-  return out;
-}
-
-export async function hashBannerToken(token: string): Promise<string> {
-  return sha256Hex(BANNER_HASH_PREFIX + token);
-}
-
-/** True when any transcript word hashes to a declared banner-name digest. */
-export async function containsBannerName(texts: readonly string[], digests: readonly string[]): Promise<boolean> {
-  if (digests.length === 0) return false;
-  const wanted = new Set(digests);
-  const words = new Set<string>();
-  for (const t of texts) for (const w of nameTokens(t)) words.add(w);
-  for (const w of words) if (wanted.has(await hashBannerToken(w))) return true;
-  return false;
-}
+export { BANNER_HASH_PREFIX, containsBannerName, hashBannerToken, nameTokens } from '../../../shared/banner-hash.ts';
 
 export function bannerDigests(req: NoteRequest): string[] {
-  const parsed = BannerOption.safeParse(req.options);
-  return parsed.success ? (parsed.data.bannerNameHashes ?? []) : [];
+  return req.options.bannerNameHashes ?? [];
 }
 
 /** 422 `phi_detected` (code only) when a payload still carries an identifier. */
