@@ -45,8 +45,12 @@ class StageError extends Error {
   }
 }
 
+/** Milliseconds per stage of the last run (written into ehr.json). */
+const timings: Record<string, number> = {};
+
 async function stage<T>(name: string, ms: number, fn: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
+  const t0 = performance.now();
   try {
     return await Promise.race([
       fn().catch((e: unknown) => {
@@ -59,6 +63,7 @@ async function stage<T>(name: string, ms: number, fn: () => Promise<T>): Promise
     ]);
   } finally {
     clearTimeout(timer);
+    timings[name] = Math.round(performance.now() - t0);
   }
 }
 
@@ -141,7 +146,7 @@ export async function runInsert(o: InsertOptions): Promise<{ ok: true; shape: No
       const p = await launched.context.newPage();
       await p.goto(url, { waitUntil: 'load' });
       // fixture pages built from editors mark readiness; other pages are ready at load
-      await p.waitForSelector('html[data-ready="1"]', { timeout: 3_000 }).catch(() => undefined);
+      await p.waitForSelector('html[data-ready="1"]', { timeout: 1_500 }).catch(() => undefined);
       return p;
     });
 
@@ -169,7 +174,7 @@ export async function runInsert(o: InsertOptions): Promise<{ ok: true; shape: No
       }
       return out;
     });
-    writeFileSync(join(outDir, 'ehr.json'), JSON.stringify({ mode: o.mode ?? 'auto', noteShape: shape, code: value.code, fields }, null, 2) + '\n');
+    writeFileSync(join(outDir, 'ehr.json'), JSON.stringify({ mode: o.mode ?? 'auto', noteShape: shape, code: value.code, fields, timingsMs: timings }, null, 2) + '\n');
     // counts and codes only on the console
     process.stdout.write(`insert: ${fields.length} field(s) written, ${fields.filter((f) => f.verified).length} verified (${value.code}) → ${join(outDir, 'ehr.json')}\n`);
     return { ok: true, shape, fields };
