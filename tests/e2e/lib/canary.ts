@@ -16,7 +16,7 @@
  *
  * scanTrace reads a directory written by startTrace (trace.ts). requests.jsonl is scanned request
  * by request: a hit in a request's body is `where: 'body'`, a hit in its method, URL or headers is
- * `where: 'request'`. `allowIn: ['egress']` allows hits in the BODY of egress requests only (by
+ * `where: 'request'` (binary bodies, stored as "base64:...", are decoded first). `allowIn: ['egress']` allows hits in the BODY of egress requests only (by
  * default POST to a path ending in /v1/notes; pass `isEgress` to change that); any other entry of
  * allowIn is a file name in the trace dir whose hits are all allowed. Everything else counts in
  * `disallowed`. For identifiers the sweep should pass no allowIn at all (they may not appear even in
@@ -88,9 +88,9 @@ interface Needle {
   bytes: Buffer;
 }
 
-function needles(canaries: readonly string[]): Needle[] {
+function needles(canaries: readonly string[], withVariants = true): Needle[] {
   return canaries.flatMap((canary) =>
-    variants(canary).flatMap((v) => [
+    (withVariants ? variants(canary) : [canary]).flatMap((v) => [
       { canary, encoding: 'utf8' as const, bytes: Buffer.from(v, 'utf8') },
       { canary, encoding: 'utf16le' as const, bytes: Buffer.from(v, 'utf16le') },
     ]),
@@ -150,9 +150,10 @@ export function listFiles(dir: string): string[] {
   return out.sort();
 }
 
-export function scanDir(dir: string, canaries: readonly string[], opts: { maxBytes?: number } = {}): { files: number; skipped: string[]; hits: DirHit[] } {
+/** `variants: false` looks for the canaries exactly as given (as tests/e2e/vault.e2e.ts does). */
+export function scanDir(dir: string, canaries: readonly string[], opts: { maxBytes?: number; variants?: boolean } = {}): { files: number; skipped: string[]; hits: DirHit[] } {
   const max = opts.maxBytes ?? 64 * 1024 * 1024;
-  const ns = needles(canaries);
+  const ns = needles(canaries, opts.variants ?? true);
   const hits: DirHit[] = [];
   const skipped: string[] = [];
   let files = 0;
@@ -217,7 +218,8 @@ export function scanTrace(
         const { body, ...rest } = r;
         if (body) {
           const ok = allow.has(file) || (allow.has('egress') && isEgress(r));
-          for (const h of scanBuf(Buffer.from(body), ns)) hits.push({ file, where: 'body', line: i + 1, allowed: ok, ...h });
+          const bytes = body.startsWith('base64:') ? Buffer.from(body.slice(7), 'base64') : Buffer.from(body);
+          for (const h of scanBuf(bytes, ns)) hits.push({ file, where: 'body', line: i + 1, allowed: ok, ...h });
         }
         for (const h of scanBuf(Buffer.from(JSON.stringify(rest)), ns)) hits.push({ file, where: 'request', line: i + 1, allowed: allow.has(file), ...h });
       });

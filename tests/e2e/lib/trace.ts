@@ -84,6 +84,8 @@ export interface TraceSummary {
   consoleLines: number;
   requests: number;
   apiLines: number;
+  /** times the root CDP session was lost (its page closed) and re-made on another page */
+  reconnects: number;
   /** problems of the tracer itself (attach failures, lost root session) */
   errors: string[];
 }
@@ -116,6 +118,10 @@ interface Target {
   chain: Promise<void>;
   session: Session | null;
   alive: boolean;
+  /** the root connection this target's session rides on */
+  gen: number;
+  /** keys of console events already written (replays after a reconnect) */
+  seen: Set<string>;
 }
 
 const MAX_BODY = 16 * 1024 * 1024;
@@ -191,7 +197,9 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
     appendFileSync(join(dir, c.file!), line.replace(/\n/g, '\n    ') + '\n');
   };
   // keep each context's lines in order even when rendering an argument needs a round trip
-  const enqueue = (t: Target, fn: () => Promise<string | null>) => {
+  const enqueue = (t: Target, key: string, fn: () => Promise<string | null>) => {
+    if (t.seen.has(key)) return; // replayed by Runtime.enable / Log.enable after a reconnect
+    t.seen.add(key);
     t.chain = t.chain.then(fn).then(
       (line) => {
         if (line !== null) write(t, line);
@@ -228,7 +236,7 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
       case 'Runtime.consoleAPICalled': {
         const ts = new Date(p.timestamp ?? Date.now()).toISOString();
         const frame = p.stackTrace?.callFrames?.[0];
-        enqueue(t, async () => {
+        enqueue(t, `c${p.timestamp}:${p.type}:${JSON.stringify(p.args?.map((a: Json) => a.value ?? a.description))}`, async () => {
           const parts: string[] = [];
           for (const a of p.args ?? []) parts.push(await renderArg(s, a));
           return `${ts} ${p.type} [console] ${parts.join(' ')}${where(frame?.url, frame?.lineNumber)}`;
@@ -238,13 +246,13 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
       case 'Runtime.exceptionThrown': {
         const d = p.exceptionDetails ?? {};
         const ts = new Date(p.timestamp ?? Date.now()).toISOString();
-        enqueue(t, async () => `${ts} error [exception] ${d.text ?? ''} ${d.exception?.description ?? formatRemote(d.exception)}${where(d.url, d.lineNumber)}`);
+        enqueue(t, `x${p.timestamp}:${d.text}:${d.lineNumber}`, async () => `${ts} error [exception] ${d.text ?? ''} ${d.exception?.description ?? formatRemote(d.exception)}${where(d.url, d.lineNumber)}`);
         break;
       }
       case 'Log.entryAdded': {
         const e = p.entry ?? {};
         const ts = new Date(e.timestamp ?? Date.now()).toISOString();
-        enqueue(t, async () => `${ts} ${e.level} [${e.source}] ${e.text ?? ''}${(e.args ?? []).map((a: Json) => ' ' + formatRemote(a)).join('')}${where(e.url, e.lineNumber)}`);
+        enqueue(t, `l${e.timestamp}:${e.source}:${e.text}`, async () => `${ts} ${e.level} [${e.source}] ${e.text ?? ''}${(e.args ?? []).map((a: Json) => ' ' + formatRemote(a)).join('')}${where(e.url, e.lineNumber)}`);
         break;
       }
       case 'Network.requestWillBeSent': {
@@ -399,7 +407,7 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
 
   const onAttached = async (parent: Session, sessionId: string, info: Json, waiting: boolean) => {
     const existing = targets.get(info.targetId);
-    if (existing?.session && existing.alive) {
+    if (existing?.session && existing.alive && existing.gen === gen) {
       // already traced through another parent (the service worker shows up under the offscreen
       // document): let this instance run, and leave it
       const dup = childSession(parent, parent.send, sessionId, { ...existing, session: null });
@@ -416,63 +424,90 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
       chain: Promise.resolve(),
       session: null,
       alive: true,
+      gen,
+      seen: new Set(),
     };
+    t.gen = gen;
+    t.alive = true;
     targets.set(t.targetId, t);
     const s = childSession(parent, parent.send, sessionId, t);
     parent.children.set(sessionId, s);
     await setUp(s, waiting);
   };
 
-  // ---- the root: a Playwright CDP session on a page ----
-  const host = context.pages()[0] ?? (await context.newPage());
-  const root: CDPSession = await context.newCDPSession(host);
-  const rootSend = (method: string, params?: Json) => root.send(method as never, params as never) as Promise<Json>;
-  const rootSessions = new Map<string, Session>();
-  const rootOn = (ev: string, fn: (p: Json) => void) => (root as unknown as { on: (e: string, f: (p: Json) => void) => void }).on(ev, fn);
+  // ---- the root: a Playwright CDP session on a page. If that page closes, the sessions riding
+  // on it end: reconnect through another page (Runtime.enable replays what was logged meanwhile;
+  // lines already written are not written twice).
+  let gen = 0;
+  let reconnects = 0;
+  let root: CDPSession | null = null;
   const attaching = new Set<string>();
 
-  const attachTop = async (info: Json) => {
-    if (stopped || IGNORED_TYPES.has(info.type) || targets.has(info.targetId) || attaching.has(info.targetId)) return;
-    attaching.add(info.targetId);
-    const t: Target = { targetId: info.targetId, type: info.type, url: info.url ?? '', parentKey: null, ctx: null, chain: Promise.resolve(), session: null, alive: true };
-    targets.set(t.targetId, t);
-    try {
-      const { sessionId } = (await rootSend('Target.attachToTarget', { targetId: info.targetId, flatten: false })) as { sessionId: string };
-      const s = childSession(null, rootSend, sessionId, t);
-      rootSessions.set(sessionId, s);
-      await setUp(s, false);
-    } catch (e) {
-      t.alive = false;
-      if (!stopped) errors.push(`attach ${info.type} ${info.url}: ${String(e).split('\n')[0]}`);
-    } finally {
-      attaching.delete(info.targetId);
-    }
+  const connect = async (): Promise<void> => {
+    const host = context.pages().find((p) => !p.isClosed()) ?? (await context.newPage());
+    const r = await context.newCDPSession(host);
+    const myGen = ++gen;
+    root = r;
+    attaching.clear();
+    const rootSend = (method: string, params?: Json) => r.send(method as never, params as never) as Promise<Json>;
+    const rootSessions = new Map<string, Session>();
+    const rootOn = (ev: string, fn: (p: Json) => void) => (r as unknown as { on: (e: string, f: (p: Json) => void) => void }).on(ev, fn);
+
+    const attachTop = async (info: Json) => {
+      if (stopped || myGen !== gen || IGNORED_TYPES.has(info.type) || attaching.has(info.targetId)) return;
+      const old = targets.get(info.targetId);
+      if (old && (old.gen === myGen || !old.alive)) return;
+      attaching.add(info.targetId);
+      const t: Target = old ?? { targetId: info.targetId, type: info.type, url: info.url ?? '', parentKey: null, ctx: null, chain: Promise.resolve(), session: null, alive: true, gen: myGen, seen: new Set() };
+      t.gen = myGen;
+      targets.set(t.targetId, t);
+      try {
+        const { sessionId } = (await rootSend('Target.attachToTarget', { targetId: info.targetId, flatten: false })) as { sessionId: string };
+        const s = childSession(null, rootSend, sessionId, t);
+        rootSessions.set(sessionId, s);
+        await setUp(s, false);
+      } catch (e) {
+        if (myGen !== gen || stopped) return;
+        t.alive = false;
+        if (!/No target with given id|Target closed|closed/i.test(String(e))) errors.push(`attach ${info.type} ${info.url}: ${String(e).split('\n')[0]}`);
+      } finally {
+        attaching.delete(info.targetId);
+      }
+    };
+    rootOn('Target.receivedMessageFromTarget', (p) => {
+      const s = rootSessions.get(p.sessionId);
+      if (s) dispatch(s, p.message);
+    });
+    rootOn('Target.targetCreated', (p) => void attachTop(p.targetInfo));
+    rootOn('Target.targetInfoChanged', (p) => {
+      const t = targets.get(p.targetInfo.targetId);
+      if (!t) return void attachTop(p.targetInfo);
+      t.type = p.targetInfo.type;
+      if (p.targetInfo.url) t.url = p.targetInfo.url;
+      if (t.ctx) {
+        t.ctx.type = t.type;
+        t.ctx.url = t.url;
+      }
+    });
+    rootOn('Target.targetDestroyed', (p) => {
+      const t = targets.get(p.targetId);
+      if (t) t.alive = false;
+    });
+    rootOn('Target.detachedFromTarget', (p) => {
+      const s = rootSessions.get(p.sessionId);
+      if (s && s.target.gen === myGen) s.target.alive = false;
+    });
+    r.on('close', () => {
+      if (stopped || myGen !== gen) return;
+      reconnects++;
+      connect().catch((e: unknown) => {
+        if (!stopped) errors.push(`reconnect: ${String(e).split('\n')[0]}`);
+      });
+    });
+    await rootSend('Target.setDiscoverTargets', { discover: true }); // also reports the existing targets
+    for (const info of ((await rootSend('Target.getTargets')) as { targetInfos: Json[] }).targetInfos) void attachTop(info);
   };
-  rootOn('Target.receivedMessageFromTarget', (p) => {
-    const s = rootSessions.get(p.sessionId);
-    if (s) dispatch(s, p.message);
-  });
-  rootOn('Target.targetCreated', (p) => void attachTop(p.targetInfo));
-  rootOn('Target.targetInfoChanged', (p) => {
-    const t = targets.get(p.targetInfo.targetId);
-    if (!t) return void attachTop(p.targetInfo);
-    t.type = p.targetInfo.type;
-    if (p.targetInfo.url) t.url = p.targetInfo.url;
-    if (t.ctx) {
-      t.ctx.type = t.type;
-      t.ctx.url = t.url;
-    }
-  });
-  rootOn('Target.targetDestroyed', (p) => {
-    const t = targets.get(p.targetId);
-    if (t) t.alive = false;
-  });
-  rootOn('Target.detachedFromTarget', (p) => {
-    const s = rootSessions.get(p.sessionId);
-    if (s) s.target.alive = false;
-  });
-  await rootSend('Target.setDiscoverTargets', { discover: true }); // also reports the existing targets
-  for (const info of ((await rootSend('Target.getTargets')) as { targetInfos: Json[] }).targetInfos) void attachTop(info);
+  await connect();
 
   // ---- Playwright's view of requests (pages, and service workers where it reports them) ----
   const onRequest = (req: Request) => {
@@ -547,7 +582,7 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
       context.off('requestfinished', onRequestDone);
       context.off('requestfailed', onRequestDone);
       await Promise.all([...targets.values()].map((t) => t.chain));
-      await root.detach().catch(() => undefined);
+      await (root as CDPSession | null)?.detach().catch(() => undefined);
       for (const cb of pending.values()) cb.reject(new Error('trace stopped'));
       pending.clear();
 
@@ -575,6 +610,7 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
         consoleLines: contexts.reduce((a, c) => a + c.lines, 0),
         requests: all.length,
         apiLines: apiWritten,
+        reconnects,
         errors,
       };
       writeFileSync(join(dir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
