@@ -68,7 +68,7 @@ const VITAL_WORDS: Record<string, RegExp> = {
   bp: /pressure|\bb ?p\b|cuff|it was|it said|^\d/i,
   hr: /heart rate|pulse/i,
   temp_f: /temp/i,
-  rr: /respirat|\brr\b|breathing rate/i,
+  rr: /respirat|\brr\b|breathing/i,
   spo2: /oxygen|sat/i,
   weight_lb: /weigh|pounds|scale/i,
 };

@@ -284,8 +284,13 @@ const VITAL_PATTERNS: readonly VitalPattern[] = [
   },
   {
     kind: 'rr',
-    re: /\b(?:respirations|respiratory rate|resp(?:iratory)? rate|breathing rate|rr)\b(?: (?:was|is|of))?\D{0,6}?(\d{1,2})\b/gi,
-    format: (m) => (n(m[1]) >= 6 && n(m[1]) <= 60 ? String(n(m[1])) : null),
+    // "breathing 14" in a read-out of vitals (the sentence must also name another vital sign, see
+    // VITAL_CONTEXT, which does not include "breathing"), never "breathing for 10 minutes".
+    re: /\b(?:respirations|respiratory rate|resp(?:iratory)? rate|breathing rate|rr)\b(?: (?:was|is|of))?\D{0,6}?(\d{1,2})\b|\bbreathing(?: (?:at|is|was|of))? (\d{1,2})\b(?!\s*(?:[-/.%]|times?|puffs?|minutes?|hours?|days?|weeks?|seconds?|mg|percent|out of|over)\b)/gi,
+    format: (m) => {
+      const v = n(m[1] ?? m[2]);
+      return v >= 6 && v <= 60 ? String(v) : null;
+    },
   },
   {
     kind: 'spo2',

@@ -58,6 +58,17 @@ describe('extractNote on a synthetic visit', () => {
     ]);
   });
 
+  it('reads "breathing N" as the respiratory rate only in a read-out of vitals', () => {
+    const vitals = (text: string): string[] =>
+      section(extractNote({ template: 'hp', segments: visit(['Let me read your numbers.', 'Okay.', text, 'Okay.']) }), 'vitals');
+    expect(vitals('Blood pressure 126 over 84, pulse 94, temperature 98.6, breathing 14, and oxygen 97 percent.')).toContain('RR 14 breaths/min.');
+    expect(vitals('Your pulse was 80 and breathing 12.')).toContain('RR 12 breaths/min.');
+    expect(vitals('Pulse 80. I had trouble breathing for 10 minutes.').join(' ')).not.toMatch(/RR/);
+    expect(vitals('Pulse 80, breathing 2 puffs of albuterol helped.').join(' ')).not.toMatch(/RR/);
+    // Without another vital sign in the sentence, "breathing" alone is not a read-out.
+    expect(vitals('My breathing 10 years ago was fine.').join(' ')).not.toMatch(/RR/);
+  });
+
   it('reads allergies with reaction, chief complaint, negatives, exam, assessment, plan and follow-up', () => {
     expect(section(note, 'allergies')).toEqual(['Penicillin (reaction: hives).']);
     expect(section(note, 'chief_complaint')[0]).toContain('sore throat');
