@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { bannerMatches, cancelPick, pickField, readTabBanner, scanTab, undoWrite, writeNote, type Failure, type InsertChrome, type InsertCode, type UndoRecord } from '../ehr/insert.ts';
 import type { NoteLike } from '../ehr/render.ts';
+import { log } from '../log/index.ts';
 import { resolvePolicy, watchPolicy, type ManagedStorageLike, type PolicyWatch } from '../policy/index.ts';
 import { VaultError, type VaultClient } from '../vault/index.ts';
 import { StoredNote } from '../visit/stored.ts';
@@ -245,11 +246,20 @@ export function createInsertHandler(deps: InsertDeps): { prefix: 'insert.'; hand
   return {
     prefix: 'insert.',
     handle: async (raw) => {
+      const t0 = Date.now();
+      let reply: InsertReply;
       try {
-        return await handle(raw);
+        reply = await handle(raw);
       } catch {
-        return { ok: false, code: 'write_failed' };
+        reply = { ok: false, code: 'write_failed' };
       }
+      // one line per command: its name, the outcome code and the time taken — nothing else
+      const name = (raw as { cmd?: unknown } | null)?.cmd;
+      const cmd = typeof name === 'string' && /^insert\.[a-z.]{1,20}$/.test(name) ? name : 'insert.unknown';
+      const value = reply.ok ? (reply.value as { code?: unknown } | null) : null;
+      const code = reply.ok ? (typeof value?.code === 'string' ? value.code : 'ok') : reply.code;
+      log(reply.ok && code === 'ok' ? 'info' : 'warn', `${cmd}.${code}`, { ms: Date.now() - t0 });
+      return reply;
     },
   };
 }
