@@ -3,7 +3,8 @@
  * (the same bundle the offscreen document spawns), in headless Chromium, cross-origin isolated.
  *
  *   npx tsx bench/asr.ts [--models whisper-base,whisper-tiny] [--files a1-001,a1-002] [--pace realtime|fast]
- *                        [--prompt off|on] [--ext .output/chrome-mv3] [--out bench-asr.json]
+ *                        [--prompt off|on] [--live same|whisper-tiny] [--window 28] [--pause 1000] [--maxwait 20]
+ *                        [--ext .output/chrome-mv3] [--out bench-asr.json]
  *
  * The engine page is fed PCM directly (not the fake microphone, which can only play in real time
  * and is exercised by tests/e2e/asr): 100 ms chunks of 16 kHz mono, paced in real time by default so
@@ -32,6 +33,11 @@ const EXT = resolve(ROOT, opt('ext', '.output/chrome-mv3'));
 const models = opt('models', 'whisper-base,whisper-tiny').split(',');
 const pace = opt('pace', 'realtime') as 'realtime' | 'fast';
 const prompt = opt('prompt', 'off') === 'on';
+/** live pass model: 'same' (default) or e.g. whisper-tiny beside the final model */
+const liveModel = opt('live', 'same');
+const windowS = Number(opt('window', '28'));
+const windowPauseMs = Number(opt('pause', '1000'));
+const windowMaxWaitS = Number(opt('maxwait', '20'));
 const files = opt('files', readdirSync(AUDIO).filter((f) => /^[a-z0-9-]+\.ref\.txt$/.test(f)).map((f) => f.replace('.ref.txt', '')).join(',')).split(',');
 
 interface Visit {
@@ -88,6 +94,24 @@ function rendererRssMb(): number {
   }
 }
 
+/** CPU seconds (user + system, all threads) of the Chromium renderers of our profile: load-independent cost */
+function rendererCpuS(): number {
+  try {
+    const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+    let total = 0;
+    for (const line of out.split('\n')) {
+      if (!line.includes('chromium') || !line.includes('--type=renderer') || !line.includes('scribe-profile')) continue;
+      const pid = line.trim().split(/\s+/)[0];
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) / 100; // utime, stime (USER_HZ = 100)
+    }
+    return total;
+  } catch {
+    return 0;
+  }
+}
+
 const p = (xs: number[], q: number): number | null => {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -108,7 +132,7 @@ for (const model of models) {
   // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper
   await page.evaluate('globalThis.__name = (f) => f');
   const load = await page.evaluate(
-    async ({ asset, model, prompt }) => {
+    async ({ asset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS }) => {
       const g = globalThis as unknown as Record<string, unknown>;
       const w = new Worker(`/assets/${asset}`, { type: 'module', name: 'asr-bench' });
       const state = { status: null as unknown, segments: new Map<string, unknown>(), waits: new Map<number, (v: unknown) => void>() };
@@ -120,18 +144,20 @@ for (const model of models) {
         else if (m.seq !== undefined) state.waits.get(m.seq)?.(m.stats ?? true);
       };
       const t0 = performance.now();
-      w.postMessage({ type: 'init', config: { model, baseUrl: chrome.runtime.getURL('/'), backend: 'auto', speakerMode: 'source', partials: true, prompt, vad: 'silero' } });
+      w.postMessage({ type: 'init', config: { model, baseUrl: chrome.runtime.getURL('/'), backend: 'auto', speakerMode: 'source', partials: true, prompt, vad: 'silero', liveModel, windowS, windowPauseMs, windowMaxWaitS } });
       for (;;) {
         await new Promise((r) => setTimeout(r, 200));
         const s = state.status as { phase: string } | null;
         if (s && (s.phase === 'ready' || s.phase === 'error')) return { status: s, wallMs: performance.now() - t0 };
       }
     },
-    { asset: workerAsset, model, prompt },
+    { asset: workerAsset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS },
   );
   const perFile: Record<string, unknown>[] = [];
   let totAudio = 0;
   let totDecode = 0;
+  let totCpu = 0;
+  const textLat: number[] = [];
   let totErr = 0;
   let totRef = 0;
   let totHyp = 0;
@@ -146,6 +172,7 @@ for (const model of models) {
           { source: 'tab', pcm: readWav(join(AUDIO, `${id}.remote.wav`)).samples },
         ]
       : [{ source: 'mic', pcm: readWav(join(AUDIO, `${id}.wav`)).samples }];
+    const cpu0 = rendererCpuS();
     const run = (await page.evaluate(
       async ({ feeds, pace, tele }) => {
         const g = globalThis as unknown as { __asr: { w: Worker; state: { segments: Map<string, unknown>; waits: Map<number, (v: unknown) => void> } } };
@@ -187,10 +214,11 @@ for (const model of models) {
     )) as {
       feedMs: number;
       wallMs: number;
-      stats: { audioS: number; decodeMs: number; rtf: number; latencyMs: { p50: number; p95: number }; decodes: unknown; speechS: number };
+      stats: { audioS: number; decodeMs: number; rtf: number; latencyMs: { p50: number; p95: number }; textLatencyMs?: { p50: number | null; p95: number | null }; decodes: unknown; speechS: number };
       segments: { t0: number; t1: number; text: string; final: boolean; source: string; speaker: string; latencyMs: number | null }[];
     };
-    const finals = run.segments.filter((s) => s.final).sort((a, b) => a.t0 - b.t0);
+    const cpuS = rendererCpuS() - cpu0;
+    const finals = run.segments.filter((s) => s.final && s.text !== '').sort((a, b) => a.t0 - b.t0);
     const hyp = finals.map((s) => s.text).join(' ');
     const ref = readFileSync(join(AUDIO, `${id}.ref.txt`), 'utf8');
     const w = wer(ref, hyp);
@@ -204,10 +232,13 @@ for (const model of models) {
     const audioS = feeds[0] ? feeds[0].pcm.length / 16000 : 0;
     totAudio += audioS;
     totDecode += run.stats.decodeMs;
+    totCpu += cpuS;
     totErr += w.sub + w.del + w.ins;
     totRef += w.refWords;
     totHyp += w.hypWords;
     for (const s of finals) if (s.latencyMs !== null) lat.push(s.latencyMs);
+    const tl = run.stats.textLatencyMs;
+    if (tl?.p50 != null) textLat.push(tl.p50);
     const speakers = tele ? { micClinician: finals.filter((s) => s.source === 'mic').every((s) => s.speaker === 'clinician'), tabRemote: finals.filter((s) => s.source === 'tab').every((s) => s.speaker === 'remote') } : null;
     perFile.push({
       file: id,
@@ -220,10 +251,14 @@ for (const model of models) {
       words: { ref: w.refWords, hyp: w.hypWords, ratio: r3(w.hypWords / Math.max(1, w.refWords)) },
       // decode time over visit time (telehealth: two tracks of the same visit)
       rtf: r3(run.stats.decodeMs / 1000 / audioS),
+      // renderer CPU seconds (all threads: VAD + decoding + page) over visit seconds; wall RTF above is load-sensitive
+      cpuRtf: r3(cpuS / audioS),
       wallAfterEndS: r3((run.wallMs - run.feedMs) / 1000),
+      textLatencyMs: run.stats.textLatencyMs ?? null,
+      loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
       latencyMs: { p50: r3(p(finals.flatMap((s) => (s.latencyMs === null ? [] : [s.latencyMs])), 50)), p95: r3(p(finals.flatMap((s) => (s.latencyMs === null ? [] : [s.latencyMs])), 95)) },
       finals: finals.length,
-      partials: run.segments.length - finals.length,
+      partials: run.segments.filter((s) => !s.final).length,
       decodes: run.stats.decodes,
       timeOrdered: finals.every((s, i) => i === 0 || s.t0 >= (finals[i - 1]?.t0 ?? 0)),
       speakers,
@@ -231,7 +266,7 @@ for (const model of models) {
       doses: ds,
     });
     if (opt('out', '')) writeFileSync(`${opt('out', '')}.partial.jsonl`, `${JSON.stringify({ model, ...perFile.at(-1) })}\n`, { flag: 'a' });
-    console.error(`bench/asr: ${model} ${id} wer=${w.wer.toFixed(3)} rtf=${(run.stats.decodeMs / 1000 / audioS).toFixed(3)}`);
+    console.error(`bench/asr: ${model} ${id} wer=${w.wer.toFixed(3)} rtf=${(run.stats.decodeMs / 1000 / audioS).toFixed(3)} cpuRtf=${(cpuS / audioS).toFixed(3)} load=${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}`);
   }
   const mem = await page.evaluate(async () => {
     const perf = performance as Performance & { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> };
@@ -250,6 +285,7 @@ for (const model of models) {
       audioS: r3(totAudio),
       wer: r3(totErr / Math.max(1, totRef)),
       rtf: r3(totDecode / 1000 / Math.max(1, totAudio)),
+      cpuRtf: r3(totCpu / Math.max(1, totAudio)),
       latencyMs: { p50: r3(p(lat, 50)), p95: r3(p(lat, 95)), n: lat.length },
       wordRatio: r3(totHyp / Math.max(1, totRef)),
       drugMentions: { ...drugs, rate: r3(drugs.hit / Math.max(1, drugs.ref)) },
@@ -270,6 +306,8 @@ const report = {
   engine: 'built extension ASR worker in headless Chromium, PCM fed from an extension page',
   pace,
   prompt,
+  liveModel,
+  window: { windowS, windowPauseMs, windowMaxWaitS },
   loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
   models: results,
   recommended: fit?.m ?? null,

@@ -61,14 +61,18 @@ export class AsrClient {
     return (await this.request({ type: 'stats', seq: ++this.seq }, timeoutMs)) as AsrStats | null;
   }
 
-  /** the visit's transcript: final segments in time order */
+  /**
+   * the visit's transcript: final segments in time order. A final may be empty (its window's
+   * timestamps gave all of that utterance's words to a neighbour): it replaced the partials, and is
+   * left out here.
+   */
   transcript(): TranscriptSegment[] {
-    return [...this.segments.values()].filter((s) => s.final).sort((a, b) => a.t0 - b.t0 || a.t1 - b.t1);
+    return [...this.segments.values()].filter((s) => s.final && s.text !== '').sort((a, b) => a.t0 - b.t0 || a.t1 - b.t1);
   }
 
   /** every segment as last seen (partials included), for a panel that (re)opens mid-visit */
   all(): TranscriptSegment[] {
-    return [...this.segments.values()].sort((a, b) => a.t0 - b.t0);
+    return [...this.segments.values()].filter((s) => !s.final || s.text !== '').sort((a, b) => a.t0 - b.t0);
   }
 
   dispose(): void {

@@ -4,18 +4,32 @@ import { Framer, SAMPLE_RATE, Segmenter, type FrameScorer, type SegmenterOptions
 /**
  * The ASR scheduler (runs inside the ASR worker; pure enough for vitest with a fake transcriber).
  *
- * Per source: frames → Framer (512) → VAD scorer → Segmenter → utterances. One decoder is shared
- * by all sources and runs one job at a time, in this priority:
- *   1. finals: a closed utterance (FIFO by end time);
- *   2. speculative finals: an open utterance that has paused for `settleMs` — decoded at once, and
- *      if the utterance then closes with no new speech, that text IS the final (no second decode),
- *      which is what keeps end-of-speech → final latency near one decode time;
- *   3. live partials: an open utterance with ≥ `partialEveryS` of new speech since its last decode.
+ * Per source: frames → Framer (512) → VAD scorer → Segmenter → utterances. Closed utterances of one
+ * source are PACKED into a window (their audio back to back, a short silence between them) until
+ * the window holds ~`windowS` of audio or the source pauses for `windowPauseMs`; then the window is
+ * decoded once, with timestamps, and each utterance gets the text whose timestamps fall on it. Whisper
+ * always encodes a 30 s window, so one decode per window instead of one per utterance divides the
+ * encoder passes by the number of utterances in it, and the decoder sees whole sentences in context
+ * (no word cut at a VAD boundary, no sentence decoded without the one before it).
+ *
+ * Live text (a draft of a closed utterance, partials of a long open one) comes from the `live`
+ * transcriber (whisper-tiny when loaded, else the final model), one utterance at a time, and only
+ * while it keeps up: a window final is never queued behind more than one live decode.
  * A later final replaces the partials of the same segment id in the panel.
  */
 
+/** text with start/end (seconds) inside the decoded audio, from Whisper's timestamp tokens */
+export interface TimedText {
+  start: number;
+  end: number;
+  text: string;
+}
+
 export interface Transcriber {
+  /** one utterance, no timestamps (live drafts and partials) */
   transcribe(audio: Float32Array, kind: 'final' | 'partial'): Promise<string>;
+  /** one packed window (≤ 30 s), with timestamps */
+  transcribeTimed(audio: Float32Array): Promise<TimedText[]>;
 }
 
 export interface EngineOptions {
@@ -23,10 +37,20 @@ export interface EngineOptions {
   partials: boolean;
   partialEveryS: number;
   segmenter?: Partial<SegmenterOptions>;
+  /** packed audio per final decode (Whisper's window is 30 s) */
+  windowS?: number;
+  /** a pause this long after a source's last utterance closes its window */
+  windowPauseMs?: number;
+  /** a window is closed once its first utterance has waited this long (latency bound) */
+  windowMaxWaitS?: number;
+  /** silence put between packed utterances (s), at most the real gap */
+  gapS?: number;
 }
 
+const WINDOW_DEFAULTS = { windowS: 28, windowPauseMs: 1000, windowMaxWaitS: 20, gapS: 0.3 };
+
 export interface SegmentOut extends TranscriptSegment {
-  /** decode wall time, end-of-speech → emit latency (finals only), for the stats */
+  /** end-of-speech → emit latency (finals only), for the stats */
   latencyMs: number | null;
 }
 
@@ -34,10 +58,31 @@ export interface EngineStats {
   audioS: Record<Source, number>;
   speechS: number;
   decodeMs: number;
-  decodes: { final: number; speculative: number; speculativeUsed: number; partial: number; failed: number };
+  /** window = final decodes (one per packed window), live = drafts + partials */
+  decodes: { window: number; utterances: number; draft: number; partial: number; failed: number; finalMs: number; liveMs: number };
   finals: number;
+  /** end of speech → final text, per utterance */
   latencyMs: number[];
+  /** end of speech → first text covering the whole utterance (draft or final) */
+  textLatencyMs: number[];
   queue: number;
+}
+
+interface Pending {
+  id: string;
+  utt: Utterance;
+  /** wall time at which the utterance's last speech sample had arrived */
+  endWall: number | null;
+  drafted: boolean;
+  /** some text covering the whole utterance has been shown (draft or final) */
+  texted: boolean;
+  done: boolean;
+}
+
+interface Window {
+  items: Pending[];
+  /** packed length in samples (audio + gaps) */
+  len: number;
 }
 
 interface Track {
@@ -48,24 +93,17 @@ interface Track {
   chain: Promise<void>;
   /** id of the utterance in progress */
   openId: string | null;
-  openT0: number;
-  /** speech end (samples) covered by the last decode of the open utterance, and its text */
-  decodedUpTo: number;
-  spec: { speechEnd: number; text: string } | null;
   lastPartialAt: number;
-  wantSpec: boolean;
-  /** speculative decode running for the open utterance, and the utterance waiting on it */
-  specInFlight: { id: string; speechEnd: number } | null;
-  awaitingSpec: { id: string; utt: Utterance } | null;
+  window: Window;
   /** (sampleEnd, wallMs) arrivals, for latency: last ~60 s only */
   arrivals: [number, number][];
   samples: number;
 }
 
-interface FinalJob {
-  id: string;
-  track: Track;
-  utt: Utterance;
+interface Job {
+  kind: 'window' | 'draft' | 'partial';
+  audio: Float32Array;
+  done: (r: string | TimedText[] | null) => void;
 }
 
 let counter = 0;
@@ -86,19 +124,77 @@ export function cleanText(text: string): string {
   return /^[\s.,!?-]*$/.test(t) ? '' : t;
 }
 
+/** Packs utterances into one buffer; returns it and each utterance's [start, end) in seconds. */
+export function pack(utts: readonly Utterance[], gapS: number): { audio: Float32Array; spans: [number, number][] } {
+  const gaps = utts.map((u, i) => {
+    const prev = utts[i - 1];
+    if (!prev) return 0;
+    const real = u.startSample - (prev.startSample + prev.audio.length);
+    return Math.max(0, Math.min(Math.round(gapS * SAMPLE_RATE), real));
+  });
+  const total = utts.reduce((a, u, i) => a + u.audio.length + (gaps[i] ?? 0), 0);
+  const audio = new Float32Array(total);
+  const spans: [number, number][] = [];
+  let off = 0;
+  utts.forEach((u, i) => {
+    off += gaps[i] ?? 0;
+    audio.set(u.audio, off);
+    spans.push([off / SAMPLE_RATE, (off + u.audio.length) / SAMPLE_RATE]);
+    off += u.audio.length;
+  });
+  return { audio, spans };
+}
+
+/**
+ * Each timed piece of text goes to the utterance it overlaps most (nearest by midpoint when it
+ * overlaps none), so text stays per utterance and in order; an utterance may get ''.
+ */
+export function assign(pieces: readonly TimedText[], spans: readonly [number, number][]): string[] {
+  const out: string[][] = spans.map(() => []);
+  for (const p of pieces) {
+    const s = Math.min(p.start, p.end);
+    const e = Math.max(p.start, p.end);
+    let best = -1;
+    let bestOv = 0;
+    spans.forEach(([a, b], i) => {
+      const ov = Math.min(b, e) - Math.max(a, s);
+      if (ov > bestOv) {
+        bestOv = ov;
+        best = i;
+      }
+    });
+    if (best < 0) {
+      const mid = (s + e) / 2;
+      let d = Infinity;
+      spans.forEach(([a, b], i) => {
+        const di = mid < a ? a - mid : mid > b ? mid - b : 0;
+        if (di < d) {
+          d = di;
+          best = i;
+        }
+      });
+    }
+    if (best >= 0) out[best]?.push(p.text);
+  }
+  return out.map((x) => x.join(' '));
+}
+
 export class AsrEngine {
   private tracks = new Map<Source, Track>();
-  private finals: FinalJob[] = [];
+  private windows: { track: Track; items: Pending[] }[] = [];
   private busy = false;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly w: typeof WINDOW_DEFAULTS;
+  private readonly live: Transcriber;
   readonly stats: EngineStats = {
     audioS: { mic: 0, tab: 0 },
     speechS: 0,
     decodeMs: 0,
-    decodes: { final: 0, speculative: 0, speculativeUsed: 0, partial: 0, failed: 0 },
+    decodes: { window: 0, utterances: 0, draft: 0, partial: 0, failed: 0, finalMs: 0, liveMs: 0 },
     finals: 0,
     latencyMs: [],
+    textLatencyMs: [],
     queue: 0,
   };
 
@@ -108,7 +204,17 @@ export class AsrEngine {
     private readonly makeScorer: (source: Source) => FrameScorer,
     private readonly onSegment: (s: SegmentOut) => void,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+    /** live drafts/partials (e.g. whisper-tiny); default: the final transcriber */
+    live?: Transcriber,
+  ) {
+    this.w = {
+      windowS: opts.windowS ?? WINDOW_DEFAULTS.windowS,
+      windowPauseMs: opts.windowPauseMs ?? WINDOW_DEFAULTS.windowPauseMs,
+      windowMaxWaitS: opts.windowMaxWaitS ?? WINDOW_DEFAULTS.windowMaxWaitS,
+      gapS: opts.gapS ?? WINDOW_DEFAULTS.gapS,
+    };
+    this.live = live ?? transcriber;
+  }
 
   private track(source: Source): Track {
     let t = this.tracks.get(source);
@@ -120,13 +226,8 @@ export class AsrEngine {
         seg: new Segmenter(this.opts.segmenter),
         chain: Promise.resolve(),
         openId: null,
-        openT0: 0,
-        decodedUpTo: 0,
-        spec: null,
         lastPartialAt: 0,
-        wantSpec: false,
-        specInFlight: null,
-        awaitingSpec: null,
+        window: { items: [], len: 0 },
         arrivals: [],
         samples: 0,
       };
@@ -147,17 +248,19 @@ export class AsrEngine {
       for (const f of frames) {
         const p = await t.scorer.score(f);
         for (const ev of t.seg.push(f, p)) this.onSegEvent(t, ev);
+        this.checkWindow(t);
       }
       this.pump();
     });
     return t.chain;
   }
 
-  /** end of visit: close open utterances and wait until every final is out */
+  /** end of visit: close open utterances and windows, and wait until every final is out */
   async flush(): Promise<void> {
     for (const t of this.tracks.values()) {
       await t.chain;
       for (const ev of t.seg.flush()) this.onSegEvent(t, ev);
+      this.closeWindow(t);
     }
     this.pump();
     await this.idle();
@@ -165,64 +268,74 @@ export class AsrEngine {
 
   stop(): void {
     this.stopped = true;
-    this.finals = [];
+    this.windows = [];
   }
 
   private idle(): Promise<void> {
-    if (!this.busy && this.finals.length === 0) return Promise.resolve();
+    if (!this.busy && this.windows.length === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
   private onSegEvent(t: Track, ev: ReturnType<Segmenter['push']>[number]): void {
     if (ev.type === 'start') {
       t.openId = newId(t.source);
-      t.openT0 = ev.speechStart / SAMPLE_RATE;
-      t.decodedUpTo = 0;
-      t.spec = null;
       t.lastPartialAt = ev.speechStart;
-      t.wantSpec = false;
-    } else if (ev.type === 'settle') {
-      t.wantSpec = true;
-    } else {
+    } else if (ev.type === 'end') {
       const id = t.openId ?? newId(t.source);
       const utt = ev.utterance;
       this.stats.speechS += (utt.speechEnd - utt.speechStart) / SAMPLE_RATE;
       t.openId = null;
-      t.wantSpec = false;
-      // A speculative decode that already covers all of this utterance's speech is the final.
-      if (t.spec && t.spec.speechEnd >= utt.speechEnd && !utt.capped) {
-        this.stats.decodes.speculativeUsed++;
-        this.emitFinal(id, t, utt, t.spec.text);
-        t.spec = null;
-        return;
-      }
-      t.spec = null;
-      // ...or one still running for it: wait for that instead of decoding twice.
-      const inflight = t.specInFlight;
-      if (inflight && inflight.id === id && inflight.speechEnd >= utt.speechEnd && !utt.capped) {
-        t.awaitingSpec = { id, utt };
-        return;
-      }
-      this.finals.push({ id, track: t, utt });
-      this.stats.queue = this.finals.length;
+      const win = t.window;
+      const gap = Math.round(this.w.gapS * SAMPLE_RATE);
+      if (win.items.length && win.len + gap + utt.audio.length > this.w.windowS * SAMPLE_RATE) this.closeWindow(t);
+      win.len += (win.items.length ? gap : 0) + utt.audio.length;
+      win.items.push({ id, utt, endWall: this.arrivalOf(t, utt.speechEnd), drafted: false, texted: false, done: false });
+      // a window that cannot take another typical utterance is full
+      if (utt.capped || win.len >= (this.w.windowS - 3) * SAMPLE_RATE) this.closeWindow(t);
     }
+    // 'settle' events are not used: the final comes from the window, live text from drafts
   }
 
-  private emitFinal(id: string, t: Track, utt: Utterance, raw: string): void {
-    const arrived = this.arrivalOf(t, utt.speechEnd);
-    const latency = arrived === null ? null : Math.max(0, this.now() - arrived);
+  /** pause / wait checks, once per VAD frame */
+  private checkWindow(t: Track): void {
+    const win = t.window;
+    const last = win.items.at(-1);
+    const first = win.items[0];
+    if (!last || !first) return;
+    const pos = t.seg.position;
+    const paused = !t.seg.inSpeech && pos - last.utt.speechEnd >= (this.w.windowPauseMs / 1000) * SAMPLE_RATE;
+    const waited = pos - first.utt.speechEnd >= this.w.windowMaxWaitS * SAMPLE_RATE;
+    if (paused || waited) this.closeWindow(t);
+  }
+
+  private closeWindow(t: Track): void {
+    if (!t.window.items.length) return;
+    this.windows.push({ track: t, items: t.window.items });
+    t.window = { items: [], len: 0 };
+    this.stats.queue = this.windows.length;
+  }
+
+  private emitFinal(t: Track, p: Pending, raw: string): void {
+    p.done = true;
+    const text = cleanText(raw);
+    // An utterance whose words Whisper's timestamps gave to a neighbour has no text of its own: it
+    // is emitted (empty) only to replace a live draft the panel shows; otherwise not at all.
+    if (!text && !p.texted) return;
+    const latency = p.endWall === null ? null : Math.max(0, this.now() - p.endWall);
     if (latency !== null) {
       this.stats.latencyMs.push(latency);
+      if (!p.texted) this.stats.textLatencyMs.push(latency);
       if (this.stats.latencyMs.length > 5000) this.stats.latencyMs.splice(0, 1000);
+      if (this.stats.textLatencyMs.length > 5000) this.stats.textLatencyMs.splice(0, 1000);
     }
     this.stats.finals++;
     this.onSegment({
-      id,
+      id: p.id,
       source: t.source,
       speaker: speakerFor(t.source, this.opts.speakerMode),
-      t0: utt.speechStart / SAMPLE_RATE,
-      t1: utt.speechEnd / SAMPLE_RATE,
-      text: cleanText(raw),
+      t0: p.utt.speechStart / SAMPLE_RATE,
+      t1: p.utt.speechEnd / SAMPLE_RATE,
+      text,
       final: true,
       latencyMs: latency,
     });
@@ -245,61 +358,69 @@ export class AsrEngine {
     }
     this.busy = true;
     const t0 = this.now();
-    void this.transcriber
-      .transcribe(job.audio, job.kind === 'partial' ? 'partial' : 'final')
+    const run: Promise<string | TimedText[]> = job.kind === 'window' ? this.transcriber.transcribeTimed(job.audio) : this.live.transcribe(job.audio, 'partial');
+    void run
       .then(
-        (text) => job.done(text),
+        (r) => job.done(r),
         () => {
           this.stats.decodes.failed++; // counted, never logged with content
-          job.done('');
+          job.done(null);
         },
       )
       .finally(() => {
         const took = this.now() - t0;
         this.stats.decodeMs += took;
-        this.recent.push(took);
-        if (this.recent.length > 3) this.recent.shift();
+        if (job.kind === 'window') this.stats.decodes.finalMs += took;
+        else {
+          this.stats.decodes.liveMs += took;
+          this.recent.push(took);
+          if (this.recent.length > 3) this.recent.shift();
+        }
         this.busy = false;
         this.pump();
       });
   }
 
-  private nextJob(): { audio: Float32Array; kind: 'final' | 'spec' | 'partial'; done: (text: string) => void } | null {
-    const f = this.finals.shift();
-    this.stats.queue = this.finals.length;
-    if (f) {
-      this.stats.decodes.final++;
-      return { audio: f.utt.audio, kind: 'final', done: (text) => this.emitFinal(f.id, f.track, f.utt, text) };
-    }
-    for (const t of this.tracks.values()) {
-      if (!t.wantSpec || !t.seg.inSpeech || !t.openId) continue;
-      t.wantSpec = false;
-      const snap = t.seg.snapshot();
-      if (!snap || snap.speechEnd <= t.decodedUpTo) continue;
-      const id = t.openId;
-      t.decodedUpTo = snap.speechEnd;
-      t.lastPartialAt = snap.speechEnd;
-      this.stats.decodes.speculative++;
-      t.specInFlight = { id, speechEnd: snap.speechEnd };
+  private nextJob(): Job | null {
+    const w = this.windows.shift();
+    this.stats.queue = this.windows.length;
+    if (w) {
+      const { audio, spans } = pack(
+        w.items.map((p) => p.utt),
+        this.w.gapS,
+      );
+      this.stats.decodes.window++;
+      this.stats.decodes.utterances += w.items.length;
       return {
-        audio: snap.audio,
-        kind: 'spec',
-        done: (text) => {
-          t.specInFlight = null;
-          const waiting = t.awaitingSpec;
-          if (waiting && waiting.id === id) {
-            // the utterance closed while this ran, with no speech after it: this is the final
-            t.awaitingSpec = null;
-            this.stats.decodes.speculativeUsed++;
-            this.emitFinal(id, t, waiting.utt, text);
-          } else if (t.openId === id) {
-            t.spec = { speechEnd: snap.speechEnd, text };
-            this.emitPartial(id, t, snap, text);
-          }
+        kind: 'window',
+        audio,
+        done: (r) => {
+          const texts = Array.isArray(r) ? assign(r, spans) : w.items.map(() => '');
+          w.items.forEach((p, i) => this.emitFinal(w.track, p, texts[i] ?? ''));
         },
       };
     }
     if (!this.opts.partials || !this.keepsUp()) return null;
+    // drafts: closed utterances waiting in an open window, oldest first
+    for (const t of this.tracks.values()) {
+      const p = t.window.items.find((x) => !x.drafted && !x.done);
+      if (!p) continue;
+      p.drafted = true;
+      this.stats.decodes.draft++;
+      return {
+        kind: 'draft',
+        audio: p.utt.audio,
+        done: (r) => {
+          if (p.done || typeof r !== 'string') return;
+          const clean = cleanText(r);
+          if (!clean) return;
+          if (p.endWall !== null && !p.texted) this.stats.textLatencyMs.push(Math.max(0, this.now() - p.endWall));
+          p.texted = true;
+          this.emitPartialText(t, p.id, p.utt, clean);
+        },
+      };
+    }
+    // partials: open utterances with ≥ partialEveryS of new speech
     for (const t of this.tracks.values()) {
       if (!t.seg.inSpeech || !t.openId) continue;
       const pos = t.seg.position;
@@ -308,20 +429,27 @@ export class AsrEngine {
       if (!snap) continue;
       const id = t.openId;
       t.lastPartialAt = pos;
-      t.decodedUpTo = snap.speechEnd;
       this.stats.decodes.partial++;
-      return { audio: snap.audio, kind: 'partial', done: (text) => t.openId === id && this.emitPartial(id, t, snap, text) };
+      return {
+        kind: 'partial',
+        audio: snap.audio,
+        done: (r) => {
+          if (t.openId !== id || typeof r !== 'string') return;
+          const clean = cleanText(r);
+          if (clean) this.emitPartialText(t, id, snap, clean);
+        },
+      };
     }
     return null;
   }
 
-  /** recent decode times (ms), to skip live partials when the decoder cannot afford them */
+  /** recent live decode times (ms), to skip live text when the decoder cannot afford it */
   private recent: number[] = [];
 
   /**
-   * Live partials cost a full decode each (Whisper encodes a 30 s window whatever the length), so
-   * they run only while decodes are cheap compared with their interval: mean of the last 3 decodes
-   * under half of partialEveryS. On a slow or busy machine the finals come first.
+   * Live text costs a decode each (Whisper encodes a 30 s window whatever the length), so it runs
+   * only while live decodes are cheap compared with the partial interval (mean of the last 3 under
+   * half of partialEveryS). On a slow or busy machine the finals come first and live text waits.
    */
   private keepsUp(): boolean {
     if (this.recent.length === 0) return true;
@@ -329,16 +457,14 @@ export class AsrEngine {
     return mean < (this.opts.partialEveryS * 1000) / 2;
   }
 
-  private emitPartial(id: string, t: Track, snap: Utterance, text: string): void {
-    const clean = cleanText(text);
-    if (!clean) return;
+  private emitPartialText(t: Track, id: string, u: Utterance, text: string): void {
     this.onSegment({
       id,
       source: t.source,
       speaker: speakerFor(t.source, this.opts.speakerMode),
-      t0: snap.speechStart / SAMPLE_RATE,
-      t1: snap.speechEnd / SAMPLE_RATE,
-      text: clean,
+      t0: u.speechStart / SAMPLE_RATE,
+      t1: u.speechEnd / SAMPLE_RATE,
+      text,
       final: false,
       latencyMs: null,
     });

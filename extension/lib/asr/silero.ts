@@ -32,8 +32,9 @@ export class SileroVad implements FrameScorer {
     this.sr = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
   }
 
-  static async create(ort: OrtLike, model: Uint8Array): Promise<SileroVad> {
-    const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  /** `providers`: ['wasm'] in the extension; ['cpu'] under onnxruntime-node (bench --runtime node) */
+  static async create(ort: OrtLike, model: Uint8Array, providers: readonly string[] = ['wasm']): Promise<SileroVad> {
+    const session = await ort.InferenceSession.create(model, { executionProviders: [...providers], graphOptimizationLevel: 'all' });
     return new SileroVad(ort, session);
   }
 

@@ -10,6 +10,8 @@
  *     Ordinal words ("fifth", "twenty-first") → digits too. Digit strings read one by one
  *     ("4 1 2") stay separate tokens on both sides (whisper usually joins them; that costs WER
  *     honestly).
+ *     Dose units: "mg"/"milligram" → "milligrams" (also mcg, ml, kg, lb/lbs), "600mg" → "600
+ *     milligrams", "3x" → "3 times" — the reference writes both "500 mg" and "600 milligrams".
  *  3. Punctuation stripped: everything except letters, digits, apostrophes inside words and a
  *     decimal point between digits becomes a space; hyphens split words ("follow-up" → "follow up").
  *  4. Whitespace collapsed; the result is split into words.
@@ -26,6 +28,11 @@ const ORDINALS: Record<string, string> = {
   eighth: 'eight', ninth: 'nine', tenth: 'ten', eleventh: 'eleven', twelfth: 'twelve', thirteenth: 'thirteen',
   fourteenth: 'fourteen', fifteenth: 'fifteen', sixteenth: 'sixteen', seventeenth: 'seventeen',
   eighteenth: 'eighteen', nineteenth: 'nineteen', twentieth: 'twenty', thirtieth: 'thirty',
+};
+/** dose/weight unit abbreviations and singular forms → one spelling (both sides) */
+const UNITS: Record<string, string> = {
+  mg: 'milligrams', milligram: 'milligrams', mcg: 'micrograms', microgram: 'micrograms', ml: 'milliliters',
+  milliliter: 'milliliters', kg: 'kilograms', kilogram: 'kilograms', lb: 'pounds', lbs: 'pounds',
 };
 const SCALES: Record<string, number> = { hundred: 100, thousand: 1000, million: 1_000_000 };
 
@@ -107,6 +114,8 @@ export function normalize(text: string): string[] {
   t = t.replace(/%/g, ' percent ').replace(/&/g, ' and ');
   t = t.replace(/(\d),(?=\d{3}\b)/g, '$1');
   t = t.replace(/\b(\d+)(st|nd|rd|th)\b/g, '$1');
+  // units glued to a number ("600mg") and "3x daily" read as "three times daily"
+  t = t.replace(/\b(\d+(?:\.\d+)?)(mg|mcg|ml|kg|lbs?)\b/g, '$1 $2').replace(/\b(\d+)x\b/g, '$1 times');
   // keep decimal points between digits, drop other punctuation (hyphens split words)
   t = t.replace(/(\d)\.(\d)/g, '$1\u2024$2');
   t = t.replace(/[^a-z0-9'\u2024]+/g, ' ');
@@ -121,7 +130,7 @@ export function normalize(text: string): string[] {
     if (base !== undefined && prev in TENS && (ONES[base] ?? 10) < 10) {
       flat[flat.length - 1] = String((TENS[prev] ?? 0) + (ONES[base] ?? 0)); // "twenty first"
     } else if (base !== undefined) flat.push(String(ONES[base] ?? TENS[base] ?? base));
-    else flat.push(w);
+    else flat.push(UNITS[w] ?? w);
   }
   const out: string[] = [];
   for (let i = 0; i < flat.length; ) {

@@ -2,7 +2,7 @@
 import { env, pipeline } from '@huggingface/transformers';
 import * as ort from 'onnxruntime-web/webgpu';
 import type { Source } from '../../../shared/transcript.ts';
-import { AsrEngine, percentile } from './engine.ts';
+import { AsrEngine, percentile, type Transcriber } from './engine.ts';
 import { diagnose } from './diagnose.ts';
 import { FromWorker, ToWorker, type AsrConfig, type AsrStats, type AsrStatus } from './protocol.ts';
 import { SileroVad, type OrtLike } from './silero.ts';
@@ -136,10 +136,23 @@ async function load(cfg: AsrConfig): Promise<boolean> {
   const transcriber = new WhisperTranscriber(parts, cfg.prompt ? CLINICAL_PROMPT : null);
   // Warm-up: the first decode compiles kernels; do it now, not on the clinician's first sentence.
   try {
-    await transcriber.transcribe(new Float32Array(16_000), 'partial');
+    await transcriber.transcribeTimed(new Float32Array(16_000));
   } catch {
     setStatus({ phase: 'error', error: { code: 'decode_failed', file: null } });
     return false;
+  }
+  // Optional second, smaller model for live text only (asr.design.md "Live pass"). If it does not
+  // load, live text comes from the final model: the visit does not depend on it.
+  liveRef = null;
+  if (cfg.liveModel && cfg.liveModel !== 'same' && cfg.liveModel !== cfg.model) {
+    try {
+      const lp = (await pipeline('automatic-speech-recognition', cfg.liveModel, { dtype: 'q8', device: backend })) as unknown as WhisperParts;
+      const lt = new WhisperTranscriber(lp, null);
+      await lt.transcribe(new Float32Array(16_000), 'partial');
+      liveRef = lt;
+    } catch {
+      liveRef = null;
+    }
   }
   engine = await makeEngine(cfg);
   setStatus({ phase: 'ready', backend, vad, progress: 1, loadMs: Math.round(performance.now() - t0) });
@@ -148,6 +161,7 @@ async function load(cfg: AsrConfig): Promise<boolean> {
 }
 
 let transcriberRef: WhisperTranscriber | null = null;
+let liveRef: WhisperTranscriber | null = null;
 
 /**
  * One onnxruntime-web call at a time. Silero and Whisper share one WASM runtime; interleaving a VAD
@@ -182,15 +196,31 @@ async function makeEngine(cfg: AsrConfig): Promise<AsrEngine> {
   const gen = generation;
   // Scorers are created up front (session creation is async; the engine's factory is sync).
   const scorers = { mic: await scorerFor(), tab: await scorerFor() };
-  const t: { transcribe: WhisperTranscriber['transcribe'] } = {
+  const t: Transcriber = {
     transcribe: (audio, kind) => {
       if (!transcriberRef) return Promise.resolve('');
       const tr = transcriberRef;
       return exclusive(() => tr.transcribe(audio, kind));
     },
+    transcribeTimed: (audio) => {
+      if (!transcriberRef) return Promise.resolve([]);
+      const tr = transcriberRef;
+      return exclusive(() => tr.transcribeTimed(audio));
+    },
   };
+  const lr = liveRef;
+  const live: Transcriber | undefined = lr
+    ? { transcribe: (audio, kind) => exclusive(() => lr.transcribe(audio, kind)), transcribeTimed: (audio) => exclusive(() => lr.transcribeTimed(audio)) }
+    : undefined;
   return new AsrEngine(
-    { speakerMode: cfg.speakerMode, partials: cfg.partials, partialEveryS: 2 },
+    {
+      speakerMode: cfg.speakerMode,
+      partials: cfg.partials,
+      partialEveryS: 2,
+      windowS: cfg.windowS,
+      windowPauseMs: cfg.windowPauseMs,
+      windowMaxWaitS: cfg.windowMaxWaitS,
+    },
     t,
     (source) => scorers[source],
     (s) => {
@@ -198,6 +228,8 @@ async function makeEngine(cfg: AsrConfig): Promise<AsrEngine> {
       const { latencyMs, ...segment } = s;
       post({ type: 'segment', segment, latencyMs });
     },
+    undefined,
+    live,
   );
 }
 
@@ -205,14 +237,16 @@ function stats(): AsrStats {
   const s = engine?.stats;
   const audioS = s ? s.audioS.mic + s.audioS.tab : 0;
   const lat = s?.latencyMs ?? [];
+  const tl = s?.textLatencyMs ?? [];
   return {
     audioS,
     speechS: s?.speechS ?? 0,
     decodeMs: s?.decodeMs ?? 0,
     rtf: s && audioS > 0 ? s.decodeMs / 1000 / audioS : null,
     finals: s?.finals ?? 0,
-    decodes: s?.decodes ?? { final: 0, speculative: 0, speculativeUsed: 0, partial: 0, failed: 0 },
+    decodes: s?.decodes ?? { window: 0, utterances: 0, draft: 0, partial: 0, failed: 0, finalMs: 0, liveMs: 0 },
     latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), max: lat.length ? Math.max(...lat) : null, n: lat.length },
+    textLatencyMs: { p50: percentile(tl, 50), p95: percentile(tl, 95), max: tl.length ? Math.max(...tl) : null, n: tl.length },
   };
 }
 

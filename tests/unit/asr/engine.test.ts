@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AsrEngine, cleanText, percentile, speakerFor, type SegmentOut, type Transcriber } from '../../../extension/lib/asr/engine.ts';
+import { AsrEngine, assign, cleanText, pack, percentile, speakerFor, type SegmentOut, type TimedText, type Transcriber } from '../../../extension/lib/asr/engine.ts';
+import { parseTimed } from '../../../extension/lib/asr/whisper.ts';
 import { EnergyVad, SAMPLE_RATE } from '../../../extension/lib/asr/vad.ts';
 
 function tone(seconds: number): Float32Array {
@@ -9,7 +10,10 @@ function tone(seconds: number): Float32Array {
 }
 const silence = (s: number) => new Float32Array(Math.round(s * SAMPLE_RATE));
 
-/** fake decoder: text = utterance length in tenths of a second; takes `ms` per call */
+/**
+ * fake decoder: live text = utterance length in tenths of a second; a window gives one timed piece
+ * per run of non-silent audio ("w<start tenths>"), like Whisper's timestamps; takes `ms` per call
+ */
 class FakeTranscriber implements Transcriber {
   calls: { n: number; kind: string }[] = [];
   constructor(private readonly ms = 5) {}
@@ -17,6 +21,21 @@ class FakeTranscriber implements Transcriber {
     this.calls.push({ n: audio.length, kind });
     await new Promise((r) => setTimeout(r, this.ms));
     return `len ${Math.round(audio.length / 1600)}`;
+  }
+  async transcribeTimed(audio: Float32Array): Promise<TimedText[]> {
+    this.calls.push({ n: audio.length, kind: 'window' });
+    await new Promise((r) => setTimeout(r, this.ms));
+    const out: TimedText[] = [];
+    let start = -1;
+    for (let i = 0; i <= audio.length; i += 160) {
+      const loud = i < audio.length && Math.abs(audio[i] ?? 0) + Math.abs(audio[i + 40] ?? 0) > 0.01;
+      if (loud && start < 0) start = i;
+      if (!loud && start >= 0) {
+        out.push({ start: start / SAMPLE_RATE, end: i / SAMPLE_RATE, text: `w${Math.round(start / 1600)}` });
+        start = -1;
+      }
+    }
+    return out;
   }
 }
 
@@ -43,24 +62,69 @@ describe('AsrEngine', () => {
     expect(finals[0]!.t0).toBeLessThan(finals[1]!.t0);
     expect(finals[0]!.t0).toBeCloseTo(1, 0);
     expect(finals.every((s) => s.speaker === 'unlabelled')).toBe(true);
+    expect(finals.every((s) => s.text.startsWith('w'))).toBe(true);
     // total decoded audio ≈ speech + pre/post roll, far less than the 8.5 s fed
-    const decodedS = t.calls.reduce((a, c) => a + c.n, 0) / SAMPLE_RATE;
+    const decodedS = t.calls.filter((c) => c.kind === 'window').reduce((a, c) => a + c.n, 0) / SAMPLE_RATE;
     expect(decodedS).toBeLessThan(3 + 2 * 0.5 + 1.5);
     expect(e.stats.latencyMs.length).toBe(2);
   });
 
-  it('uses the speculative decode as the final when no speech follows the pause', async () => {
+  it('packs consecutive utterances into one window decode, and splits the text back per utterance', async () => {
     const t = new FakeTranscriber(1);
     const out: SegmentOut[] = [];
-    const e = new AsrEngine({ speakerMode: 'source', partials: false, partialEveryS: 2 }, t, () => new EnergyVad(), (s) => out.push(s));
+    const e = new AsrEngine({ speakerMode: 'source', partials: false, partialEveryS: 2, windowPauseMs: 3000 }, t, () => new EnergyVad(), (s) => out.push(s));
     await feed(e, 'mic', silence(0.5));
-    await feed(e, 'mic', tone(1.5));
-    await feed(e, 'mic', silence(1), true);
+    for (let k = 0; k < 4; k++) {
+      await feed(e, 'mic', tone(1.5));
+      await feed(e, 'mic', silence(0.8));
+    }
+    await feed(e, 'mic', silence(4));
     await e.flush();
-    expect(out.filter((s) => s.final)).toHaveLength(1);
-    expect(e.stats.decodes.speculativeUsed).toBe(1);
-    expect(t.calls).toHaveLength(1); // decoded once, not twice
+    const finals = out.filter((s) => s.final);
+    expect(finals).toHaveLength(4);
+    expect(t.calls.filter((c) => c.kind === 'window')).toHaveLength(1); // one encoder pass for 4 utterances
+    expect(new Set(finals.map((s) => s.text)).size).toBe(4); // each got its own piece
+    expect(finals.every((s, i) => i === 0 || s.t0 > finals[i - 1]!.t0)).toBe(true);
     expect(out[0]!.speaker).toBe('clinician');
+  });
+
+  it('closes a window when it fills', async () => {
+    const t = new FakeTranscriber(1);
+    const out: SegmentOut[] = [];
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowS: 6, windowPauseMs: 5000 }, t, () => new EnergyVad(), (s) => out.push(s));
+    for (let k = 0; k < 6; k++) {
+      await feed(e, 'mic', tone(1.5));
+      await feed(e, 'mic', silence(0.7));
+    }
+    await e.flush();
+    const windows = t.calls.filter((c) => c.kind === 'window');
+    expect(out.filter((s) => s.final)).toHaveLength(6);
+    expect(windows.length).toBeGreaterThanOrEqual(2);
+    expect(Math.max(...windows.map((c) => c.n))).toBeLessThanOrEqual(6 * SAMPLE_RATE);
+  });
+
+  it('packs with short gaps and assigns timed text by overlap', () => {
+    const u = (start: number, len: number) => ({ startSample: start, speechStart: start, speechEnd: start + len, audio: new Float32Array(len).fill(0.5), capped: false });
+    const { audio, spans } = pack([u(0, 16000), u(48000, 8000)], 0.3);
+    expect(audio.length).toBe(16000 + 4800 + 8000);
+    expect(spans[1]![0]).toBeCloseTo(1.3, 5);
+    expect(assign([{ start: 0, end: 1.1, text: 'a' }, { start: 1.2, end: 1.8, text: 'b' }, { start: 1.9, end: 2.2, text: 'c' }], spans)).toEqual(['a', 'b c']);
+    expect(assign([], spans)).toEqual(['', '']);
+  });
+
+  it('parses timestamp tokens into timed text', () => {
+    const dec = (ids: number[]) => ids.map((i) => String.fromCharCode(96 + i)).join('');
+    const B = 1000;
+    // <0.00> a b <1.00><1.00> c <2.00> eot
+    expect(parseTimed([B, 1, 2, B + 50, B + 50, 3, B + 100, 900], B, 900, 3, dec)).toEqual([
+      { start: 0, end: 1, text: 'ab' },
+      { start: 1, end: 2, text: 'c' },
+    ]);
+    // cut by max_new_tokens: the open piece ends at the end of the audio
+    expect(parseTimed([B, 1, B + 50, 2], B, 900, 3, dec)).toEqual([
+      { start: 0, end: 1, text: 'a' },
+      { start: 1, end: 3, text: 'b' },
+    ]);
   });
 
   it('labels speakers by source in telehealth and keeps the sources apart', async () => {
@@ -109,6 +173,10 @@ describe('AsrEngine on a slow decoder', () => {
         clock += 1500; // each decode "takes" 1.5 s of engine clock
         return 'x';
       },
+      transcribeTimed: async () => {
+        clock += 1500;
+        return [{ start: 0, end: 30, text: 'x' }];
+      },
     };
     const out: SegmentOut[] = [];
     const e = new AsrEngine({ speakerMode: 'unlabelled', partials: true, partialEveryS: 2 }, slow, () => new EnergyVad(), (s) => out.push(s), () => clock);
@@ -117,7 +185,9 @@ describe('AsrEngine on a slow decoder', () => {
       await feed(e, 'mic', silence(1), true);
     }
     await e.flush();
-    expect(out.filter((s) => s.final)).toHaveLength(3);
-    expect(e.stats.decodes.partial).toBeLessThanOrEqual(1); // at most the first, before any timing was known
+    expect(e.stats.decodes.utterances).toBe(3); // every utterance reached a final decode
+    expect(out.filter((s) => s.final).length).toBeGreaterThanOrEqual(1);
+    // live decodes stop once their times are known to be too slow: at most the first 3
+    expect(e.stats.decodes.partial + e.stats.decodes.draft).toBeLessThanOrEqual(3);
   });
 });

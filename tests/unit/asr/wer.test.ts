@@ -21,6 +21,12 @@ describe('WER normalizer', () => {
     expect(normalize('twenty twenty six')).toEqual(['2026']);
   });
 
+  it('spells dose units one way on both sides', () => {
+    expect(normalize('IV Profen 600mg 3x daily')).toEqual(['iv', 'profen', '600', 'milligrams', '3', 'times', 'daily']);
+    expect(normalize('naproxen 500 mg twice daily')).toEqual(normalize('naproxen five hundred milligrams twice daily'));
+    expect(normalize('serial 8219VX8781')).toEqual(['serial', '8219vx8781']);
+  });
+
   it('keeps a lone "oh" as a word', () => {
     expect(normalize('Oh, okay')).toEqual(['oh', 'okay']);
   });
