@@ -17,9 +17,15 @@ export interface NoteProblems {
   layoutMismatch: boolean;
 }
 
+/** One compiled copy (the type alternation is long; compiling it per call cost more than the scan). */
+const PLACEHOLDER_SCAN = new RegExp(PLACEHOLDER_RE.source, 'g');
+
 export function placeholdersIn(text: string): Set<string> {
   const out = new Set<string>();
-  const re = new RegExp(PLACEHOLDER_RE.source, 'g');
+  // Synchronous and reset before use, so sharing the global regex's lastIndex is safe.
+  const re = PLACEHOLDER_SCAN;
+  re.lastIndex = 0;
+  if (!text.includes('[')) return out;
   let m: RegExpExecArray | null;
   let guard = 0;
   while ((m = re.exec(text)) !== null && guard++ < 100_000) out.add(m[0]);
