@@ -14,12 +14,12 @@ const logs = captureConsole();
  * segments), headers (content types, missing/bad/malformed auth, allowed/foreign Origin, a
  * client X-Request-Id) and targets (methods, paths, query strings). Generators are shared with
  * bench/security.ts (tests/unit/security/api-arbitraries.ts). Seed: fixed in CI, printed by
- * fast-check on failure (tests/worker/setup.ts); FC_SEED reproduces a run.
+ * fast-check on failure (tests/worker/setup.ts, chosen in global-setup.ts); FC_SEED reproduces a run.
  *
  * 10,000 runs (about 30 s here): one app instance for all of them, as one isolate serves many
  * requests in production.
  */
-const RUNS = Number((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FC_API_RUNS ?? '') || 10_000;
+const RUNS = 10_000;
 
 const app = createApp();
 
