@@ -7,7 +7,10 @@
  * 2. ROUGE-1/2/L (F, ×100, mean over visits) of the rendered H&P note against ACI-Bench reference
  *    notes, on train/valid (development) and test1 (report), next to the published rows.
  *
- * Usage: npx tsx bench/notes.ts [--shared ../shared] [--skip-aci]
+ * 3. `--speed`: extractor CPU per note (process.cpuUsage, best of 3 rounds) on dev-text, ACI-Bench
+ *    and 10-/60-minute concatenations, with the load average (the machine is shared).
+ *
+ * Usage: npx tsx bench/notes.ts [--shared ../shared] [--skip-aci] [--speed]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,6 +20,8 @@ import { renderText } from '../shared/notes/render.ts';
 import { parseCsv } from './lib/csv.ts';
 import { containsPhrase, coveredBy, norm } from './lib/match.ts';
 import { rouge } from './lib/rouge.ts';
+import { extractorSpeed, type SpeedCase } from './lib/extractor-speed.ts';
+import { loadavg } from 'node:os';
 import { noteForLine } from '../scripts/note.ts';
 
 const args = process.argv.slice(2);
@@ -284,7 +289,29 @@ function main(): void {
       publishedTest1: PUBLISHED,
     };
   }
+  if (args.includes('--speed')) result['speed'] = speed(dev, devText, aciDir);
   process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+function speed(dev: string, devText: string, aciDir: string): Record<string, unknown> {
+  const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
+  const read = (f: string): EvalVisit[] => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as EvalVisit) : []);
+  const dt = read(devText);
+  const concat = (n: number): NoteSegment[] => {
+    const segs: NoteSegment[] = [];
+    for (let k = 0; k < n && dt.length > 0; k++) for (const t of dt[k % dt.length]?.turns ?? []) segs.push({ id: `s${segs.length}`, speaker: speakerOf(t.speaker), t0: segs.length, t1: segs.length + 1, text: t.text });
+    return segs;
+  };
+  const aci = existsSync(join(aciDir, 'train.csv')) ? parseCsv(readFileSync(join(aciDir, 'train.csv'), 'utf8')).map((r) => aciSegments(r['dialogue'] ?? '')) : [];
+  const cases: SpeedCase[] = [
+    { name: 'devText', visits: [...read(dev), ...dt].map((v) => toSegments(v.turns)), reps: 3 },
+    { name: 'aciTrain', visits: aci, reps: 1 },
+    { name: 'concat8visits', visits: [concat(8)], reps: 40 },
+    { name: 'concat50visits', visits: [concat(50)], reps: 8 },
+  ];
+  const before = load();
+  const r = extractorSpeed(cases);
+  return { template: 'soap', measure: 'process.cpuUsage user+system per note, best of 3 rounds', loadavgBefore: before, loadavgAfter: load(), ...r };
 }
 
 if (import.meta.url === `file://${process.argv[1] ?? ""}`) main();
