@@ -626,6 +626,12 @@ const AP_START = /\b(assessment and (?:my )?plan|my assessment|(?:for|regarding|
 const PLAN_STRONG = /\b(prescrib\w*|order(?:ing)?|refer(?:ral|ring)?|recommend\w*|i want you to|i'd like you to|start you on|schedul\w*|we'll (?:get|check|order|start|increase|send|do)|i'm going to (?:order|prescribe|refer|send|start|increase)|refill)\b/i;
 /** Ambient-scribe voice commands ("hey dragon, show me the vitals"): not content, except an order. */
 const VOICE_COMMAND = /\b(hey,? )?(dragon|dax)\b/i;
+/** Exam vocabulary in a sentence that is history or a prompt, not a finding ("a 57-year-old with heart failure", "tell me about your heart"). */
+const NOT_EXAM = /\b(year-old|years? old|presents|history of|tell me|how (?:is|are|has|have)|doing (?:well|okay|ok|good|great|fine))\b/i;
+/** A question left without its question mark ("do you need a refill"), after the pronoun rewrite. */
+const QUESTION_ITEM = /^(?:do|does|did|are|is|was|were|can|could|would|have|has|any)\s+(?:he|she|they|the patient|you|we|i|him|her|them)\b/i;
+/** A greeting, not history. */
+const GREETING = /^(?:hey|hi|hello|good (?:morning|afternoon|evening)|nice to (?:see|meet) you)\b[^.?!]{0,30}[.?!]?$/i;
 const PLAN_FILLER = /^(let's go ahead|all right|alright|okay|ok|good to see you|the nurse will be in|sounds good|perfect|great|any questions)\b[^.]{0,20}\.?$/i;
 const CC_DICTATION = /\b(?:presents?|presenting|is here|are here|comes? in|coming in|here today|seen today)\s+(?:today\s+)?(?:for|with)\s+(?:an?\s+|his\s+|her\s+|their\s+|the\s+)?([a-z][^,.;]{2,60}?)(?:\s+(?:today|as well|that)\b|[,.;]|$)/i;
 
@@ -734,7 +740,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
   const planSeen = new Set<string>();
   const addPlan = (text: string, seg: string): void => {
     const key = text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
-    if (key.length < 3 || planSeen.has(key)) return;
+    if (key.length < 3 || planSeen.has(key) || QUESTION_ITEM.test(text)) return;
     planSeen.add(key);
     facts.plan.push({ text: endWithPeriod(capitalize(clinicalStyle(text))), evidence: [seg] });
   };
@@ -817,7 +823,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
         const prev = neg.get(p);
         neg.set(p, { text: p, evidence: mergeIds(prev?.evidence ?? [], [s.seg]) });
       }
-      if (isFiller(s.text) || s.question) continue;
+      if (isFiller(s.text) || s.question || GREETING.test(s.text)) continue;
       if (s.topic === 'cc' && facts.chiefComplaint === null && !s.question) {
         const cc = stripLeadIn(s.text).replace(/[.!]+$/, '');
         facts.chiefComplaint = { text: `"${capitalize(cc)}."`, evidence: [s.seg] };
@@ -856,7 +862,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
       dictatedCc = { text: endWithPeriod(capitalize(ccD[1].trim())), evidence: [s.seg] };
     }
     const inAp = si >= apStart;
-    if (EXAM_CUE.test(text) || (EXAM_WORDS.test(text) && !PLAN_STMT.test(text) && !RESULT_CUE.test(text) && planTurn !== s.turn && !DX_CUES.some((r) => r.test(text)))) {
+    if (EXAM_CUE.test(text) || (EXAM_WORDS.test(text) && !NOT_EXAM.test(text) && !PLAN_STMT.test(text) && !RESULT_CUE.test(text) && planTurn !== s.turn && !DX_CUES.some((r) => r.test(text)))) {
       if (EXAM_CUE.test(text) || /\b(exam|look|listen|appear|see|feel|notice)\w*\b/i.test(text) || EXAM_WORDS.test(text)) {
         const cleaned = cleanExam(text, gender);
         if (cleaned.length > 3) facts.exam.push({ text: cleaned, evidence: [s.seg] });

@@ -40,7 +40,11 @@ export function declutter(text: string): string {
   if (t.includes(" '")) t = t.replace(/(\w) '(s|re|ve|ll|d|m)\b/g, "$1'$2");
   t = t.replace(FILLERS, '$1');
   if (t.toLowerCase().includes('you know,')) t = t.replace(/(^|[\s,])you know,\s*/gi, '$1');
-  if (t.includes('-') || t.includes('\u2013') || t.includes('\u2014')) t = t.replace(/\s*[-\u2013\u2014]+\s*(?=[,.?!]|$)/g, '');
+  if (t.includes('-') || t.includes('\u2013') || t.includes('\u2014')) {
+    t = t.replace(/\s*[-\u2013\u2014]+\s*(?=[,.?!]|$)/g, '');
+    // A cut-off word ("t- taking", "fs- felt"): 1-3 letters and a hyphen, then a word with the same first letter.
+    if (t.includes('- ')) t = t.replace(/(^|\s)([A-Za-z])[a-z]{0,2}-\s+(?=\2)/gi, '$1');
+  }
   if (t.startsWith('.') || t.includes(' .')) t = t.replace(/(^|\s)\.\s+/g, '$1');
   // Stutters: a word or two repeated with a comma or ellipsis between ("the, the", "I, I", "it's, it's").
   t = dropStutters(t);
@@ -210,7 +214,7 @@ const IRREGULAR_PAST = new Set([
   'usually', 'sometimes', 'often', 'actually', 'definitely', 'probably', 'mostly', 'even', 'already', 'finally',
 ]);
 /** "I first noticed", "I really think": skip adverbs, conjugate the verb after them. */
-const ADVERB_VERB = /\bI ((?:(?:really|usually|actually|definitely|probably|mostly|finally|recently|occasionally|sometimes|generally|normally|typically|certainly|barely|hardly|rarely|constantly|currently|initially|originally|mainly|basically|first|also|just|still|never|always|even|only|already|then|both|all|kind of|sort of)\s+){0,3})([a-z][a-z']*)/g;
+const ADVERB_VERB = /\bI ((?:(?:(?!(?:app|rep|re|supp|f|comp|multip|imp|al|fami|be|ear|ug|sil|ho|jo|jel|bul|ral|tal|dal|bel)ly\b)[a-z]{2,}ly|sometimes|first|also|just|still|never|always|even|already|then|both|all|kind of|sort of)\s+){0,3})([a-z][a-z']*)/g;
 const MODAL = new Set(['can', 'could', 'will', 'would', 'should', 'might', 'must', 'may', 'shall']);
 const VERB_MAP: Record<string, string> = {
   am: 'is', have: 'has', do: 'does', "don't": "doesn't", "haven't": "hasn't", "can't": "cannot", go: 'goes',
@@ -287,9 +291,10 @@ export function secondToThird(sentence: string, gender: Gender): string {
 }
 
 /** "you" after a verb or preposition is an object ("put you on", "see you back", "for you"). */
-const OBJ_YOU = /\b(put|get|give|gave|see|saw|tell|told|send|let|help|ask|call|thank|keep|make|take|bring|want|need|check|examine|start|started|prescribe|refer|to|for|with|on|at|from|about|by|of|into|have|had|got|seeing|putting|getting|giving|sending|telling|asking|checking|examining|starting|referring|treat|treating|bother|bothering|hurt|hurting|like|love|understand)\s+you\b(?!'|\s+(?:are|were|have|had|can|will|would|should|do|did|don't|didn't|feel|think|need|take|get|go|said|say|know|mentioned|told|been)\b)/gi;
+const OBJ_YOU = /\b(put|get|give|gave|see|saw|tell|told|send|let|help|ask|call|thank|keep|make|take|bring|want|need|check|examine|start|started|prescribe|refer|to|for|with|on|at|from|about|by|of|into|have|had|got|seeing|putting|getting|giving|sending|telling|asking|checking|examining|starting|referring|treat|treating|bother|bothering|hurt|hurting|like|love|understand|continue|continuing|switch|move|schedule|book|follow|monitor|watch|clear|show|teach|remind|encourage|recommend|advise|wean|taper)\s+you\b(?!'|\s+(?:are|were|have|had|can|will|would|should|do|did|don't|didn't|feel|think|need|take|get|go|said|say|know|mentioned|told|been)\b)/gi;
 
-const YOU_VERB = /\byou ((?:(?:really|usually|actually|definitely|probably|also|just|still|never|always|only|already)\s+){0,2})([a-z][a-z']*)/gi;
+/** "you" + verb; a preposition or article after "you" is not a verb ("keep you on", "get you in"). */
+const YOU_VERB = /\byou ((?:(?:really|usually|actually|definitely|probably|also|just|still|never|always|only|already)\s+){0,2})(?!(?:on|in|at|to|for|with|off|up|back|out|down|over|into|a|an|the|some|guys|all|both|and|or|so|too|as|if|that|this|now|today|again|here|there)\b)([a-z][a-z']*)/gi;
 
 const UNIT_AFTER = /^(\s*(?:-|\s)?(?:days?|weeks?|months?|years?|hours?|minutes?|times?|mg|milligrams?|micrograms?|units?|pounds?|miles?|percent|out of|degrees|centimeters?|inches|feet|steps|blocks|pills?|tablets?|puffs?|cups?|drinks?|beers?|packs?|cigarettes|servings?)\b)/i;
 
