@@ -123,7 +123,9 @@ function serve(overrides: Record<string, Uint8Array | 404 | 'throw' | 'stream-er
     if (o === 'stream-error') {
       return new Response(new ReadableStream({ pull: (c) => c.error(new Error(SENTINEL)) }), { status: 200 });
     }
-    const bytes = o ?? readFileSync(join(SHARED, rel));
+    const src = o ?? readFileSync(join(SHARED, rel));
+    const bytes = new Uint8Array(src.length); // an ArrayBuffer-backed copy (BodyInit)
+    bytes.set(src);
     return new Response(bytes, { status: 200 });
   }) as typeof fetch;
 }
