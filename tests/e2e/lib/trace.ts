@@ -23,25 +23,35 @@
  *   summary.json            the TraceSummary that stop() returns.
  *
  * How each context is reached (measured on Debian Chromium 156, playwright-core 1.65):
- *   Playwright's own context events do not see the offscreen document (its CDP target type is
- *   "other" at creation, then "background_page", which Playwright ignores) nor workers inside it,
- *   and `context.browser()` is null for persistent contexts, so there is no browser CDP session.
- *   So: one Playwright CDP session on a page (`context.newCDPSession`), Target.setDiscoverTargets
- *   on it (that works from a page session; Target.attachToBrowserTarget is "Not allowed"), and
- *   Target.attachToTarget with flatten:false for every target (flat child sessions opened from a
- *   Playwright CDPSession get no events: Playwright drops messages for session ids it does not
- *   know). Messages go through Target.sendMessageToTarget / receivedMessageFromTarget. On each
- *   session: Runtime.enable (replays console messages logged before we attached), Log.enable,
- *   Network.enable, and Target.setAutoAttach (waitForDebuggerOnStart, nested non-flat) for its
- *   workers and out-of-process frames, which stay paused until their domains are enabled.
- *   Requests: CDP Network.* on every target, merged with Playwright's context 'request' events
- *   (which see a page's first requests, before a CDP attach completes).
+ *   Playwright's own events do not see the offscreen document (its CDP target type is "other"
+ *   at creation, then "background_page", which Playwright ignores), nor the workers inside it, nor
+ *   their requests; `context.browser()` is null for persistent contexts, so there is no browser
+ *   CDP session. So: one Playwright CDP session on a page (`context.newCDPSession`; the first open
+ *   tab), Target.setDiscoverTargets on it (works from a page session; Target.attachToBrowserTarget
+ *   answers "Not allowed"), and Target.attachToTarget with flatten:false for every target (flat
+ *   sessions would not do: Playwright's connection drops messages for session ids it did not
+ *   create, per its source). Messages ride Target.sendMessageToTarget / receivedMessageFromTarget.
+ *   On each session: Runtime.enable (it replays console messages and exceptions logged before we
+ *   attached: measured for the service worker and the side panel), Log.enable, Network.enable,
+ *   and Target.setAutoAttach (paused start, nested non-flat) for out-of-process frames and
+ *   workers where that domain exists. The offscreen document's session has no
+ *   Target.setAutoAttach ("wasn't found"), but its dedicated workers (the ASR worker) are
+ *   reported to discovery as top-level "worker" targets and attached like the rest. Chromium also
+ *   copies a worker's console into its document's Log (source "worker"), so those lines appear in
+ *   both files. Playwright's serviceWorker.on('console') does report the worker's console in this
+ *   version; the trace uses CDP for every context alike.
+ *   Requests: CDP Network.* on every target (bodies up to 16 MiB inline, else
+ *   Network.getRequestPostData; postDataEntries preferred: exact bytes), merged with Playwright's
+ *   context 'request' events (which see a page's first requests, before a CDP attach completes).
+ *   If the tab holding the root session closes, the trace re-makes it on another tab (or a new
+ *   one); lines replayed on re-attach are not written twice (summary.reconnects counts it).
  *
- * Limits: a top-level target's requests sent before our attach completes (a new page's
- * navigation, the offscreen document's own script loads) are missed by CDP; responses whose
- * request was missed are still recorded (via ['cdp'], missedRequest: true). Console arguments that
- * are objects are rendered with JSON.stringify in their context (fallback: CDP preview). Attached
- * DevTools sessions keep the service worker from idling out (Playwright's own do already).
+ * Limits: requests a top-level target sends before our attach completes (a new page's navigation,
+ * the offscreen document's own script loads, a worker's first fetch) are missed by CDP; a response
+ * whose request was missed is still recorded (missedRequest: true, method '?'). Object arguments
+ * of console calls are rendered with JSON.stringify in their context (fallback: CDP's preview).
+ * Response bodies are not recorded. Not measured: whether the attached sessions keep the service
+ * worker from idling out (Playwright's own attachment may already do so).
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -178,6 +188,12 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
   const pwList: Array<{ rec: TraceRequest; req: Request }> = [];
   let stopped = false;
   let seq = 0;
+  // look-ups still in flight (request bodies, response statuses): stop() waits for them
+  const inflight = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+  };
 
   // ---- console files ----
   const ctxOf = (t: Target): TraceContext => {
@@ -268,7 +284,7 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
           method: r.method,
           url: r.url + (r.urlFragment ?? ''),
           headers: lowerKeys(r.headers),
-          body: typeof r.postData === 'string' ? r.postData : decodeEntries(r.postDataEntries),
+          body: decodeEntries(r.postDataEntries) ?? (typeof r.postData === 'string' ? r.postData : null), // entries: exact bytes
           status: null,
           error: null,
           resourceType: p.type ?? null,
@@ -278,12 +294,12 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
         cdpReqs.set(p.requestId, rec);
         cdpList.push(rec);
         if (r.hasPostData && rec.body === null) {
-          s.send('Network.getRequestPostData', { requestId: p.requestId }).then(
+          track(s.send('Network.getRequestPostData', { requestId: p.requestId }).then(
             (b: Json) => {
               if (typeof b?.postData === 'string') rec.body = b.base64Encoded ? bufText(Buffer.from(b.postData, 'base64')) : b.postData;
             },
             () => undefined,
-          );
+          ));
         }
         break;
       }
@@ -392,7 +408,8 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
         await withTimeout(s.send(method, params), 5_000);
       } catch (e) {
         // an offscreen document's session has no Target domain (its workers are found by discovery)
-        if (s.target.alive && !/wasn't found/.test(String(e))) errors.push(`${kindOf(s.target.type, s.target.url)} ${method}: ${String(e)}`);
+        const gone = !s.target.alive || contextClosed || s.target.gen !== gen || /has been closed|Target closed|No target/.test(String(e));
+        if (!gone && !/wasn't found/.test(String(e))) errors.push(`${kindOf(s.target.type, s.target.url)} ${method}: ${String(e)}`);
       }
     };
     await Promise.all([
@@ -440,6 +457,10 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
   // lines already written are not written twice).
   let gen = 0;
   let reconnects = 0;
+  let contextClosed = false;
+  context.once('close', () => {
+    contextClosed = true;
+  });
   let root: CDPSession | null = null;
   const attaching = new Set<string>();
 
@@ -498,11 +519,16 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
       if (s && s.target.gen === myGen) s.target.alive = false;
     });
     r.on('close', () => {
-      if (stopped || myGen !== gen) return;
-      reconnects++;
-      connect().catch((e: unknown) => {
-        if (!stopped) errors.push(`reconnect: ${String(e).split('\n')[0]}`);
-      });
+      if (stopped || myGen !== gen || contextClosed) return;
+      // the browser closing closes this session before the context reports 'close': wait a moment
+      setTimeout(() => {
+        if (stopped || contextClosed) return;
+        reconnects++;
+        connect().catch(async (e: unknown) => {
+          await new Promise((r) => setTimeout(r, 1_000)); // a closing browser refuses new tabs first
+          if (!stopped && !contextClosed) errors.push(`reconnect: ${String(e).split('\n')[0]}`);
+        });
+      }, 200);
     });
     await rootSend('Target.setDiscoverTargets', { discover: true }); // also reports the existing targets
     for (const info of ((await rootSend('Target.getTargets')) as { targetInfos: Json[] }).targetInfos) void attachTop(info);
@@ -536,12 +562,14 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
   const onRequestDone = (req: Request) => {
     const e = pwList.find((x) => x.req === req);
     if (!e) return;
-    void req
-      .response()
-      .then((r) => {
-        if (r) e.rec.status = r.status();
-      })
-      .catch(() => undefined);
+    track(
+      req
+        .response()
+        .then((r) => {
+          if (r) e.rec.status = r.status();
+        })
+        .catch(() => undefined),
+    );
     const f = req.failure();
     if (f) e.rec.error = f.errorText;
   };
@@ -581,7 +609,7 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
       context.off('request', onRequest);
       context.off('requestfinished', onRequestDone);
       context.off('requestfailed', onRequestDone);
-      await Promise.all([...targets.values()].map((t) => t.chain));
+      await withTimeout(Promise.all([...[...targets.values()].map((t) => t.chain as Promise<unknown>), ...inflight]), 10_000).catch(() => errors.push('stop: some console lines or request details were still pending'));
       await (root as CDPSession | null)?.detach().catch(() => undefined);
       for (const cb of pending.values()) cb.reject(new Error('trace stopped'));
       pending.clear();
