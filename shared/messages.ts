@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { TemplateId } from './api.ts';
+import { ReviewedNote } from './review.ts';
 import { Source, TranscriptSegment } from './transcript.ts';
 
 /**
@@ -19,9 +21,16 @@ const TabId = z.number().int().nonnegative().max(2 ** 31);
 const cmd = <C extends string, T extends Context, S extends z.ZodRawShape>(target: T, name: C, shape: S) =>
   z.object({ target: z.literal(target), cmd: z.literal(name), ...shape }).strict();
 
+/** in-room (one mic) or telehealth (the call tab is captured too) */
+export const Channel = z.enum(['in_person', 'telehealth']);
+export type Channel = z.infer<typeof Channel>;
+
 export const CaptureStart = cmd('offscreen', 'capture.start', {
-  visitId: VisitId,
+  /** absent: the offscreen visit flow creates the visit in the vault and answers with its id */
+  visitId: VisitId.optional(),
   mic: z.boolean(),
+  /** the clinician attested the patient's consent to recording (checked against policy) */
+  consent: z.boolean().default(false),
   tabStreamId: StreamId.optional(),
   /** keep the captured tab audible to the clinician (capturing mutes it otherwise) */
   playTabAudio: z.boolean().default(true),
@@ -29,7 +38,7 @@ export const CaptureStart = cmd('offscreen', 'capture.start', {
 
 export const Command = z.discriminatedUnion('cmd', [
   // side panel → background
-  cmd('background', 'visit.start', { mic: z.boolean(), tabStreamId: StreamId.optional(), tabId: TabId.optional() }),
+  cmd('background', 'visit.start', { mic: z.boolean(), tabStreamId: StreamId.optional(), tabId: TabId.optional(), consent: z.boolean().default(false) }),
   cmd('background', 'visit.pause', {}),
   cmd('background', 'visit.resume', {}),
   cmd('background', 'visit.stop', {}),
@@ -45,6 +54,35 @@ export const Command = z.discriminatedUnion('cmd', [
   // panel/demo → offscreen: the visit's transcript (final segments, time order) and ASR status
   cmd('offscreen', 'asr.transcript', {}),
   cmd('offscreen', 'asr.status', {}),
+  // background → offscreen: the effective policy (the offscreen document cannot read chrome.storage);
+  // parsed there with lib/policy's EffectivePolicySchema
+  cmd('offscreen', 'flow.policy', { policy: z.record(z.string(), z.unknown()), changed: z.array(z.string().regex(/^[A-Za-z]{1,40}$/)).max(40) }),
+  // side panel → offscreen: review of a visit (lib/visit/flow.ts). Content travels only between
+  // extension pages and the offscreen document; replies are parsed with lib/visit/protocol.ts.
+  cmd('offscreen', 'review.list', {}),
+  cmd('offscreen', 'review.get', { visitId: VisitId }),
+  cmd('offscreen', 'review.prepare', {
+    visitId: VisitId,
+    template: TemplateId,
+    banner: z.object({ name: z.string().max(200).optional(), dob: z.string().max(40).optional(), mrn: z.string().max(64).optional() }).strict().optional(),
+    extraIdentifiers: z.array(z.string().min(1).max(200)).max(500).optional(),
+  }),
+  cmd('offscreen', 'review.generate', { visitId: VisitId, previewId: z.string().regex(/^[0-9a-f]{64}$/), mode: z.enum(['cloud', 'device']) }),
+  cmd('offscreen', 'review.save', { visitId: VisitId, note: ReviewedNote }),
+  cmd('offscreen', 'review.approve', { visitId: VisitId }),
+  cmd('offscreen', 'review.delete', { visitId: VisitId }),
+  cmd('offscreen', 'review.deleteAll', { confirm: z.literal('DELETE_ALL_VISITS') }),
+  cmd('offscreen', 'audit.report', { visitId: VisitId }),
+  cmd('offscreen', 'audit.export', {}),
+  // background → offscreen: an audited action the background performed (EHR insert, policy change)
+  cmd('offscreen', 'audit.append', {
+    action: z.enum(['note_inserted', 'note_insert_undone', 'policy_changed', 'visit_expired']),
+    visitId: VisitId.optional(),
+    outcome: z.enum(['ok', 'denied', 'error']),
+    code: z.string().regex(/^[a-z_]{1,40}$/).optional(),
+    origin: z.string().max(262).optional(),
+    count: z.number().int().nonnegative().max(1_000_000).optional(),
+  }),
 ]);
 export type Command = z.infer<typeof Command>;
 export type CommandName = Command['cmd'];
@@ -70,6 +108,23 @@ export const ErrorCode = z.enum([
   'not_recording',
   'offscreen_failed',
   'timeout',
+  // visit flow (lib/visit)
+  'vault_locked',
+  'vault_not_set_up',
+  'consent_required',
+  'visit_not_found',
+  'no_transcript',
+  'preview_expired',
+  'offline_only',
+  'api_unreachable',
+  'api_timeout',
+  'api_refused',
+  'api_bad_response',
+  'note_not_found',
+  'note_invalid',
+  'already_approved',
+  'export_not_allowed',
+  'storage_failed',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
@@ -152,6 +207,8 @@ export const Event = z.discriminatedUnion('evt', [
   z.object({ target: z.literal('panel'), evt: z.literal('asr.status'), status: AsrStatus }).strict(),
   /** a partial (final: false) or final segment; a final replaces earlier versions with the same id */
   z.object({ target: z.literal('panel'), evt: z.literal('transcript.segment'), segment: TranscriptSegment }).strict(),
+  /** the vault locked (any cause): every page drops the decrypted content it shows */
+  z.object({ target: z.literal('panel'), evt: z.literal('vault.locked'), reason: z.enum(['manual', 'idle_timeout', 'system_idle', 'system_locked', 'reset', 'pin_changed']) }).strict(),
 ]);
 export type Event = z.infer<typeof Event>;
 

@@ -3,8 +3,11 @@ import { CaptureSession } from '../audio/capture.ts';
 import { AsrClient } from '../asr/client.ts';
 import AsrWorker from '../asr/worker.ts?worker';
 import type { AsrConfig } from '../asr/protocol.ts';
+import { CodedError } from '../../../shared/messages.ts';
 import { emit, listen } from '../messaging/index.ts';
+import { indexedDbKeyStore, openInstallSigner } from '../audit/index.ts';
 import { startVaultHost } from '../vault/index.ts';
+import { VisitFlow } from '../visit/flow.ts';
 
 /**
  * JS heap of this document (performance.memory). measureUserAgentSpecificMemory would be more
@@ -29,13 +32,32 @@ function asrConfig(telehealth: boolean): AsrConfig {
   };
 }
 
-/** Wires the offscreen document: capture → ASR worker → transcript events. */
+async function sha256Hex(text: string): Promise<string> {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return Array.from(d, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Wires the offscreen document: capture → ASR worker → transcript events → vault (lib/visit). */
 export function startOffscreen(): void {
+  // The vault key lives only here, in this document's memory (vault.design.md).
+  const vaultHost = startVaultHost({ broadcast: (e) => void emit({ target: 'panel', evt: 'vault.locked', reason: e.reason }) });
+  addEventListener('pagehide', () => vaultHost.dispose());
+  const flow = new VisitFlow({
+    vault: vaultHost.vault,
+    fetch: (input, init) => fetch(input, init),
+    openSigner: () => openInstallSigner(indexedDbKeyStore(indexedDB)),
+    sha256: sha256Hex,
+  });
+  /** the visit being captured (or the last one, until the next start) */
+  let visit: { id: string; startedAt: number } | null = null;
   const asr = new AsrClient({
     // A dedicated module worker (Vite bundles it): Whisper never runs on the capture thread.
     createWorker: () => new AsrWorker({ name: 'asr' }),
     onStatus: (status) => void emit({ target: 'panel', evt: 'asr.status', status }),
-    onSegment: (segment) => void emit({ target: 'panel', evt: 'transcript.segment', segment }),
+    onSegment: (segment) => {
+      flow.onSegment(visit?.id ?? null, segment);
+      void emit({ target: 'panel', evt: 'transcript.segment', segment });
+    },
   });
   /** 'done' once every final of the stopped visit is out (asr.transcript callers poll for it) */
   let flushState: 'none' | 'pending' | 'done' = 'none';
@@ -45,22 +67,32 @@ export function startOffscreen(): void {
     onStatus: (status) => void emit({ target: 'panel', evt: 'capture.status', status }),
     onFrames: (source, samples) => asr.frames(source, samples),
   });
-  // The vault key lives only here, in this document's memory (vault.design.md).
-  const vaultHost = startVaultHost({ broadcast: (e) => void browser.runtime.sendMessage({ ...e, target: 'panel' }).catch(() => undefined) });
-  addEventListener('pagehide', () => vaultHost.dispose());
+  const vaultRoute = async (raw: unknown) => {
+    const reply = await vaultHost.handle(raw);
+    const cmd = (raw as { cmd?: unknown } | null)?.cmd;
+    if (typeof cmd === 'string') await flow.afterVaultCommand(cmd, reply.ok, reply.ok ? undefined : reply.code);
+    return reply;
+  };
   listen('offscreen', {
-    'capture.start': (m) => {
+    'capture.start': async (m) => {
+      if (session.status().state === 'recording' || session.status().state === 'paused') throw new CodedError('already_recording');
+      const channel = m.tabStreamId !== undefined ? 'telehealth' : 'in_person';
+      const visitId = m.visitId ?? (await flow.beginVisit({ consent: m.consent, channel }));
+      visit = { id: visitId, startedAt: Date.now() };
       flushState = 'none';
       asr.begin(asrConfig(m.tabStreamId !== undefined));
-      return session.start({ visitId: m.visitId, mic: m.mic, tabStreamId: m.tabStreamId, playTabAudio: m.playTabAudio });
+      return session.start({ visitId, mic: m.mic, tabStreamId: m.tabStreamId, playTabAudio: m.playTabAudio });
     },
     'capture.pause': () => session.pause(),
     'capture.resume': () => session.resume(),
     'capture.stop': async () => {
       const status = await session.stop();
+      const v = visit;
+      if (v !== null) flow.captureStopped(v.id, { durationMs: Date.now() - v.startedAt });
       // The last utterances are decoded after the stop; asr.transcript says when that is done.
       flushState = 'pending';
-      void asr.flush(15 * 60_000).then((ok) => {
+      void asr.flush(15 * 60_000).then(async (ok) => {
+        if (v !== null) await flow.finishVisit(v.id, asr.transcript().length).catch(() => undefined);
         if (flushState === 'pending' && ok) flushState = 'done';
       });
       return status;
@@ -69,8 +101,20 @@ export function startOffscreen(): void {
     'capture.summary': () => session.summary(measureMemory()),
     'asr.status': async () => ({ status: asr.status, stats: await asr.stats() }),
     'asr.transcript': async () => {
-      // Non-blocking: `complete` turns true once the stopped visit's last final is out.
-      return { complete: flushState === 'done', status: asr.status, stats: await asr.stats(), segments: asr.transcript() };
+      // Non-blocking: `complete` turns true once the stopped visit's last final is out (and sealed).
+      return { complete: flushState === 'done' && flow.pendingCount() === 0, visitId: visit?.id ?? null, status: asr.status, stats: await asr.stats(), segments: asr.transcript() };
     },
-  }, undefined, [{ prefix: 'vault.', handle: (raw) => vaultHost.handle(raw) }]);
+    'flow.policy': (m) => flow.applyPolicy(m.policy, m.changed),
+    'review.list': () => flow.list(),
+    'review.get': (m) => flow.get(m.visitId),
+    'review.prepare': (m) => flow.prepare(m.visitId, m.template, m.banner, m.extraIdentifiers),
+    'review.generate': (m) => flow.generate(m.visitId, m.previewId, m.mode),
+    'review.save': (m) => flow.save(m.visitId, m.note),
+    'review.approve': (m) => flow.approve(m.visitId),
+    'review.delete': (m) => flow.delete(m.visitId),
+    'review.deleteAll': () => flow.deleteAll(),
+    'audit.report': (m) => flow.report(m.visitId),
+    'audit.export': () => flow.exportAudit(),
+    'audit.append': (m) => flow.auditFromBackground(m),
+  }, undefined, [{ prefix: 'vault.', handle: vaultRoute }]);
 }

@@ -112,8 +112,11 @@ interface Unlocked {
   readonly vaultId: string;
 }
 
+/** The settings policy may change while the vault runs (lib/policy → offscreen flow). */
+export type LiveVaultSettings = Partial<Pick<VaultConfigInput, 'idleLockMs' | 'draftTtlMs' | 'approvedTtlMs' | 'auditTtlMs' | 'pinMinLength'>>;
+
 export class Vault {
-  readonly config: VaultConfig;
+  #config: VaultConfig;
   readonly #db: VaultDb;
   readonly #clock: Clock;
   #keys: Unlocked | null = null;
@@ -134,9 +137,33 @@ export class Vault {
   constructor(db: VaultDb, clock: Clock = systemClock, config: VaultConfigInput = {}) {
     const parsed = VaultConfig.safeParse(config);
     if (!parsed.success) throw new VaultError('INVALID_INPUT');
-    this.config = parsed.data;
+    this.#config = parsed.data;
     this.#db = db;
     this.#clock = clock;
+  }
+
+  get config(): VaultConfig {
+    return this.#config;
+  }
+
+  /**
+   * Applies policy-driven settings live (idle lock, retention, PIN length). Invalid values are
+   * refused as a whole (INVALID_INPUT) and the previous settings stay. A shorter idle lock takes
+   * effect at once (the timer is re-armed); retention changes apply to the next expiry computed.
+   */
+  reconfigure(settings: LiveVaultSettings): void {
+    const parsed = VaultConfig.safeParse({ ...this.#config, ...settings });
+    if (!parsed.success) throw new VaultError('INVALID_INPUT');
+    this.#config = parsed.data;
+    if (this.#keys !== null) {
+      const idle = this.#clock.now() - this.#lastActivity;
+      this.#armTimer(Math.max(1, this.#config.idleLockMs - idle));
+    }
+  }
+
+  /** The local clinician profile id (audit `actor`): derived from this vault's random id; null while locked. */
+  get profileId(): string | null {
+    return this.#keys === null ? null : `clinician-${this.#keys.vaultId.replace(/[^A-Za-z0-9]/g, '').slice(0, 16)}`;
   }
 
   // ── status, lock ───────────────────────────────────────────────────────────────────────────

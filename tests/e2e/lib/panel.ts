@@ -6,14 +6,35 @@ import type { Launched } from './browser.ts';
  * Drives the side panel the way a clinician does (its real buttons), opened as a tab because
  * the side panel itself is not reachable from Playwright (NOTES.md).
  */
-export async function openPanel(l: Launched): Promise<Page> {
+export const TEST_PIN = 'synthetic-test-pin-42';
+
+/**
+ * Opens the panel and gets past the vault gate the way a clinician does: on a fresh profile it
+ * creates the vault with `pin` (typed twice), on a used one it unlocks with it.
+ */
+export async function openPanel(l: Launched, pin: string = TEST_PIN): Promise<Page> {
   const page = await l.context.newPage();
   await page.goto(`chrome-extension://${l.extensionId}/sidepanel.html`);
-  await page.getByRole('button', { name: 'Start visit' }).waitFor();
+  await unlockPanel(page, pin);
   return page;
 }
 
-export async function startVisit(page: Page, opts: { mic: boolean; tabId?: number }): Promise<void> {
+export async function unlockPanel(page: Page, pin: string = TEST_PIN): Promise<void> {
+  const start = page.getByRole('button', { name: 'Start visit' });
+  const gate = page.getByTestId('vault-gate');
+  await Promise.race([start.waitFor({ timeout: 30_000 }), gate.waitFor({ timeout: 30_000 })]);
+  if (await gate.isVisible()) {
+    const fresh = (await gate.getAttribute('data-initialized')) === 'false';
+    await page.getByLabel(fresh ? 'New PIN' : 'PIN', { exact: true }).fill(pin);
+    if (fresh) await page.getByLabel('Repeat the PIN').fill(pin);
+    await page.getByRole('button', { name: fresh ? 'Create vault' : 'Unlock' }).click();
+  }
+  await start.waitFor({ timeout: 60_000 });
+}
+
+export async function startVisit(page: Page, opts: { mic: boolean; tabId?: number; consent?: boolean }): Promise<void> {
+  const consent = page.getByTestId('consent');
+  if ((await consent.isChecked()) !== (opts.consent ?? true)) await consent.click();
   const mic = page.getByRole('checkbox', { name: /Microphone/ });
   if ((await mic.isChecked()) !== opts.mic) await mic.click();
   const select = page.getByLabel('Telehealth call audio');
