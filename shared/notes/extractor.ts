@@ -71,6 +71,35 @@ function rosFacts(f: VisitFacts): Fact[] {
   return out;
 }
 
+/**
+ * Exam findings grouped by body system, as notes write them ("Musculoskeletal: A. B."), in the
+ * order systems first appear; findings without a system stay as they are. Bounded length per
+ * statement; evidence is the union of the grouped findings'.
+ */
+function examFacts(f: VisitFacts): Fact[] {
+  const out: Fact[] = [];
+  const open = new Map<string, Fact>();
+  for (const e of f.exam) {
+    const m = /^([A-Z][A-Za-z]+): (.*)$/.exec(e.text);
+    const system = m?.[1];
+    const body = m?.[2];
+    if (system === undefined || body === undefined) {
+      out.push(e);
+      continue;
+    }
+    const g = open.get(system);
+    if (g !== undefined && g.text.length + body.length < 600) {
+      g.text = `${g.text} ${body}`;
+      g.evidence = mergeIds(g.evidence, e.evidence);
+      continue;
+    }
+    const fresh = { text: e.text, evidence: [...e.evidence] };
+    open.set(system, fresh);
+    out.push(fresh);
+  }
+  return out;
+}
+
 function ccFact(f: VisitFacts, label: string): Fact[] {
   return f.chiefComplaint === null ? [] : [{ text: `${label}${f.chiefComplaint.text}`, evidence: f.chiefComplaint.evidence }];
 }
@@ -119,7 +148,7 @@ function content(f: VisitFacts, template: TemplateId): Content {
           ...list('Allergies', allergyFacts(f)),
           ...rosFacts(f),
         ],
-        objective: [...vitalsFacts(f, true), ...f.exam, ...f.results],
+        objective: [...vitalsFacts(f, true), ...examFacts(f), ...f.results],
         assessment: f.assessment,
         plan: [...plan, ...f.followUp, ...f.precautions],
       };
@@ -132,7 +161,7 @@ function content(f: VisitFacts, template: TemplateId): Content {
         allergies: allergyFacts(f),
         ros: rosFacts(f),
         vitals: vitalsFacts(f, false),
-        exam: f.exam,
+        exam: examFacts(f),
         results: f.results,
         assessment: f.assessment,
         plan: [...plan, ...f.followUp, ...f.precautions],
@@ -143,7 +172,7 @@ function content(f: VisitFacts, template: TemplateId): Content {
         medications: meds,
         allergies: allergyFacts(f),
         vitals: vitalsFacts(f, false),
-        exam: f.exam,
+        exam: examFacts(f),
         results: f.results,
         assessment: f.assessment,
         plan: [...plan, ...f.precautions],
@@ -157,7 +186,7 @@ function content(f: VisitFacts, template: TemplateId): Content {
         medications: meds,
         allergies: allergyFacts(f),
         vitals: vitalsFacts(f, false),
-        exam: f.exam,
+        exam: examFacts(f),
         assessment: f.assessment,
         plan: [...plan, ...f.precautions],
         follow_up: f.followUp,
