@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launchWithExtension, type Launched } from './lib/browser.ts';
+import { scanDir } from './lib/canary.ts';
 
 /**
  * The vault in real Chromium with the built extension: the offscreen document hosts it, an
@@ -16,29 +16,10 @@ const PIN = 'correct horse 42';
 
 const CONTROL = 'CONTROL-PLAINTEXT-8812';
 
+/** Every file of the profile, bytes, UTF-8 and UTF-16LE, each canary exactly as written. */
 function scanProfile(dir: string, canaries: readonly string[] = CANARIES): { files: number; hits: string[] } {
-  const needles = canaries.flatMap((c) => [Buffer.from(c, 'utf8'), Buffer.from(c, 'utf16le')]);
-  const hits: string[] = [];
-  let files = 0;
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      let st;
-      try {
-        st = statSync(p);
-      } catch {
-        continue;
-      }
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile() && st.size < 64 * 1024 * 1024) {
-        files++;
-        const buf = readFileSync(p);
-        for (const n of needles) if (buf.includes(n)) hits.push(`${p.slice(dir.length)} (${n.length}B needle)`);
-      }
-    }
-  };
-  walk(dir);
-  return { files, hits };
+  const r = scanDir(dir, canaries, { variants: false });
+  return { files: r.files, hits: r.hits.map((h) => `/${h.file} (${h.encoding})`) };
 }
 
 async function vault(page: Page, msg: Record<string, unknown>): Promise<{ ok: boolean; value?: unknown; code?: string }> {
