@@ -66,7 +66,7 @@ describe('run trace: every context, every request', () => {
     const panelCtx = ctx('extpage').find((x) => x.url.endsWith('/sidepanel.html'));
     expect(text(panelCtx?.file ?? null)).toContain('trace-marker-panel');
     const off = ctx('offscreen');
-    expect(off.length).toBe(1);
+    expect(off.length, JSON.stringify(summary.contexts)).toBe(1);
     const offText = text(off[0]!.file);
     expect(offText).toContain('"code":"capture.started"'); // the extension's own logger
     expect(offText).toContain('trace-marker-offscreen {"n":1}');
@@ -78,7 +78,8 @@ describe('run trace: every context, every request', () => {
       .map((x) => JSON.parse(x) as TraceRequest);
     expect(reqs.length).toBe(summary.requests);
     expect(reqs.some((r) => r.url.endsWith('/sidepanel.html') && r.status === 200)).toBe(true);
-    expect(reqs.some((r) => r.context?.startsWith('offscreen') && r.url.includes('capture-worklet'))).toBe(true);
+    expect(reqs.some((r) => r.contextUrl?.endsWith('/offscreen.html') && r.url.includes('capture-worklet'))).toBe(true); // the offscreen document (or its worklet)
+    expect(reqs.some((r) => r.context === 'offscreen-1')).toBe(true);
     const post = reqs.find((r) => r.method === 'POST' && r.url === `${api.url}/v1/notes`);
     expect(post?.body).toBe(`mrn ${c.mrn}`);
     expect(post?.status).toBe(status); // the response the page got, as the API answered it

@@ -12,7 +12,8 @@
  *   console-<kind>-<n>.log  one per context (target), lines "ISO-time level [source] text  (url:line)";
  *                           kind: sw (service worker), offscreen (offscreen document), extpage
  *                           (chrome-extension:// tab, e.g. the side panel opened as a tab), page (web
- *                           page), worker (dedicated/shared worker, e.g. the ASR worker), frame, other.
+ *                           page), worker (dedicated/shared worker or worklet: the ASR worker, the capture
+ *                           AudioWorklet), frame, other.
  *                           The first line is a "# type url targetId (parent ...)" header.
  *   requests.jsonl          one JSON object per HTTP request: {t, method, url, headers, body,
  *                           status, error, resourceType, context, via}; body is the request body
@@ -68,7 +69,7 @@ export interface TraceContext {
   type: string;
   url: string;
   targetId: string;
-  /** the console file, relative to dir (null while it has no line) */
+  /** the console file, relative to dir (null, with n 0, for a context that logged nothing) */
   file: string | null;
   lines: number;
 }
@@ -82,8 +83,11 @@ export interface TraceRequest {
   status: number | null;
   error: string | null;
   resourceType: string | null;
-  /** kind-n of the context that sent it ("sw-1"), when known */
+  /** kind-n of the context that sent it ("sw-1", its console file's name), or just the kind if it
+   * never logged; Playwright-only records: 'page' or 'sw' */
   context: string | null;
+  /** URL of the document or worker that sent it (CDP records) */
+  contextUrl?: string;
   via: Array<'cdp' | 'playwright'>;
   missedRequest?: true;
 }
@@ -139,8 +143,9 @@ const IGNORED_TYPES = new Set(['browser_ui', 'tab', 'browser', 'webview', 'aucti
 
 function kindOf(type: string, url: string): ContextKind {
   if (type === 'service_worker') return 'sw';
-  if (type === 'background_page' || /^chrome-extension:\/\/[^/]+\/offscreen\.html/.test(url)) return 'offscreen';
+  // an AudioWorklet reports type "worklet" with its document's URL: type first
   if (type === 'worker' || type === 'shared_worker' || type === 'worklet') return 'worker';
+  if (type === 'background_page' || /^chrome-extension:\/\/[^/]+\/offscreen\.html/.test(url)) return 'offscreen';
   if (type === 'iframe') return 'frame';
   if (type === 'page') return url.startsWith('chrome-extension://') ? 'extpage' : 'page';
   return 'other';
@@ -186,6 +191,7 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
   const cdpReqs = new Map<string, TraceRequest>(); // requestId -> record (deduped across sessions)
   const cdpList: TraceRequest[] = [];
   const pwList: Array<{ rec: TraceRequest; req: Request }> = [];
+  const sender = new Map<TraceRequest, Target>(); // named at stop(), once every context has its name
   let stopped = false;
   let seq = 0;
   // look-ups still in flight (request bodies, response statuses): stop() waits for them
@@ -288,11 +294,12 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
           status: null,
           error: null,
           resourceType: p.type ?? null,
-          context: t.ctx ? `${t.ctx.kind}-${t.ctx.n}` : kindOf(t.type, t.url),
+          context: null,
           via: ['cdp'],
         };
         cdpReqs.set(p.requestId, rec);
         cdpList.push(rec);
+        sender.set(rec, t);
         if (r.hasPostData && rec.body === null) {
           track(s.send('Network.getRequestPostData', { requestId: p.requestId }).then(
             (b: Json) => {
@@ -321,12 +328,13 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
             status: null,
             error: null,
             resourceType: p.type ?? null,
-            context: t.ctx ? `${t.ctx.kind}-${t.ctx.n}` : kindOf(t.type, t.url),
+            context: null,
             via: ['cdp'],
             missedRequest: true,
           };
           cdpReqs.set(p.requestId, rec);
           cdpList.push(rec);
+          sender.set(rec, t);
         }
         rec.status = p.response?.status ?? null;
         break;
@@ -590,8 +598,15 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
   flushApi();
   const apiTimer = opts.api ? setInterval(flushApi, 1_000) : undefined;
 
+  // contexts with console lines (in order of their first line), then silent ones (n 0, no file)
+  const allContexts = (): TraceContext[] => [
+    ...contexts.map((c) => ({ ...c })),
+    ...[...targets.values()]
+      .filter((t) => !t.ctx)
+      .map((t) => ({ kind: kindOf(t.type, t.url), n: 0, type: t.type, url: t.url, targetId: t.targetId, file: null, lines: 0 })),
+  ];
   const trace: Trace = {
-    contexts: () => contexts.map((c) => ({ ...c })),
+    contexts: () => allContexts(),
     async evalIn(match, expression) {
       const t = [...targets.values()].find((x) => x.alive && x.session && (!match.kind || kindOf(x.type, x.url) === match.kind) && (!match.url || match.url.test(x.url)));
       if (!t?.session) throw new Error(`no live context matches ${JSON.stringify({ kind: match.kind, url: match.url?.source })}`);
@@ -614,6 +629,10 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
       for (const cb of pending.values()) cb.reject(new Error('trace stopped'));
       pending.clear();
 
+      for (const [rec, t] of sender) {
+        rec.context = t.ctx ? `${t.ctx.kind}-${t.ctx.n}` : kindOf(t.type, t.url);
+        rec.contextUrl = t.url;
+      }
       // merge: a Playwright request that CDP also saw (same method, URL and body) is one request
       const all = [...cdpList];
       const unmatched = new Map<string, TraceRequest[]>();
@@ -634,7 +653,7 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
       writeFileSync(join(dir, 'requests.jsonl'), all.map((r) => JSON.stringify(r)).join('\n') + (all.length ? '\n' : ''));
       const summary: TraceSummary = {
         dir,
-        contexts: contexts.map((c) => ({ ...c })),
+        contexts: allContexts(),
         consoleLines: contexts.reduce((a, c) => a + c.lines, 0),
         requests: all.length,
         apiLines: apiWritten,
