@@ -3,7 +3,7 @@
  * (the same bundle the offscreen document spawns), in headless Chromium, cross-origin isolated.
  *
  *   npx tsx bench/asr.ts [--models whisper-base,whisper-tiny] [--files a1-001,a1-002] [--pace realtime|fast]
- *                        [--prompt off|on] [--live same|whisper-tiny] [--window 28] [--pause 1000] [--maxwait 20]
+ *                        [--prompt off|on] [--live same|whisper-tiny] [--window 28] [--pause 1500] [--maxwait 15]
  *                        [--ext .output/chrome-mv3] [--out bench-asr.json]
  *
  * The engine page is fed PCM directly (not the fake microphone, which can only play in real time
@@ -36,8 +36,8 @@ const prompt = opt('prompt', 'off') === 'on';
 /** live pass model: 'same' (default) or e.g. whisper-tiny beside the final model */
 const liveModel = opt('live', 'same');
 const windowS = Number(opt('window', '28'));
-const windowPauseMs = Number(opt('pause', '1000'));
-const windowMaxWaitS = Number(opt('maxwait', '20'));
+const windowPauseMs = Number(opt('pause', '1500'));
+const windowMaxWaitS = Number(opt('maxwait', '15'));
 const files = opt('files', readdirSync(AUDIO).filter((f) => /^[a-z0-9-]+\.ref\.txt$/.test(f)).map((f) => f.replace('.ref.txt', '')).join(',')).split(',');
 
 interface Visit {
@@ -79,13 +79,13 @@ function b64(samples: Float32Array): string {
   return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).toString('base64');
 }
 
-/** peak RSS (MB) over Chromium renderer processes: the extension page + its ASR worker live in one */
-function rendererRssMb(): number {
+/** peak RSS (MB) over this run's Chromium renderers (matched by our profile dir; other engineers' browsers are left out): the extension page + its ASR worker live in one */
+function rendererRssMb(profile: string): number {
   try {
     const out = execFileSync('ps', ['-eo', 'rss,args'], { encoding: 'utf8' });
     let max = 0;
     for (const line of out.split('\n')) {
-      if (!line.includes('chromium') || !line.includes('--type=renderer') || !line.includes('scribe-profile')) continue;
+      if (!line.includes('chromium') || !line.includes('--type=renderer') || !line.includes(profile)) continue;
       max = Math.max(max, Number(line.trim().split(/\s+/)[0]) / 1024);
     }
     return max;
@@ -94,22 +94,28 @@ function rendererRssMb(): number {
   }
 }
 
-/** CPU seconds (user + system, all threads) of the Chromium renderers of our profile: load-independent cost */
-function rendererCpuS(): number {
+/** CPU seconds (user + system, all threads) per Chromium renderer of our profile: load-independent cost */
+function rendererCpu(profile: string): Map<string, number> {
+  const m = new Map<string, number>();
   try {
     const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-    let total = 0;
     for (const line of out.split('\n')) {
-      if (!line.includes('chromium') || !line.includes('--type=renderer') || !line.includes('scribe-profile')) continue;
-      const pid = line.trim().split(/\s+/)[0];
+      if (!line.includes('chromium') || !line.includes('--type=renderer') || !line.includes(profile)) continue;
+      const pid = line.trim().split(/\s+/)[0] ?? '';
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(f[11]) + Number(f[12])) / 100; // utime, stime (USER_HZ = 100)
+      m.set(pid, (Number(f[11]) + Number(f[12])) / 100); // utime, stime (USER_HZ = 100)
     }
-    return total;
   } catch {
-    return 0;
+    /* a renderer exited while read: counted as far as seen */
   }
+  return m;
+}
+/** CPU seconds used between two rendererCpu() readings (processes that exited are not counted) */
+function cpuDelta(a: Map<string, number>, b: Map<string, number>): number {
+  let d = 0;
+  for (const [pid, v] of b) d += Math.max(0, v - (a.get(pid) ?? 0));
+  return d;
 }
 
 const p = (xs: number[], q: number): number | null => {
@@ -126,7 +132,7 @@ const results: Record<string, unknown> = {};
 for (const model of models) {
   const l = await launchWithExtension({ micWav: null, extensionDir: EXT, args: [] });
   let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rendererRssMb())), 1000);
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rendererRssMb(l.profileDir))), 1000);
   const page = await l.context.newPage();
   await page.goto(`chrome-extension://${l.extensionId}/sidepanel.html`);
   // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper
@@ -172,7 +178,7 @@ for (const model of models) {
           { source: 'tab', pcm: readWav(join(AUDIO, `${id}.remote.wav`)).samples },
         ]
       : [{ source: 'mic', pcm: readWav(join(AUDIO, `${id}.wav`)).samples }];
-    const cpu0 = rendererCpuS();
+    const cpu0 = rendererCpu(l.profileDir);
     const run = (await page.evaluate(
       async ({ feeds, pace, tele }) => {
         const g = globalThis as unknown as { __asr: { w: Worker; state: { segments: Map<string, unknown>; waits: Map<number, (v: unknown) => void> } } };
@@ -217,7 +223,7 @@ for (const model of models) {
       stats: { audioS: number; decodeMs: number; rtf: number; latencyMs: { p50: number; p95: number }; textLatencyMs?: { p50: number | null; p95: number | null }; decodes: unknown; speechS: number };
       segments: { t0: number; t1: number; text: string; final: boolean; source: string; speaker: string; latencyMs: number | null }[];
     };
-    const cpuS = rendererCpuS() - cpu0;
+    const cpuS = cpuDelta(cpu0, rendererCpu(l.profileDir));
     const finals = run.segments.filter((s) => s.final && s.text !== '').sort((a, b) => a.t0 - b.t0);
     const hyp = finals.map((s) => s.text).join(' ');
     const ref = readFileSync(join(AUDIO, `${id}.ref.txt`), 'utf8');
@@ -277,7 +283,7 @@ for (const model of models) {
     }
   });
   clearInterval(sampler);
-  peakRss = Math.max(peakRss, rendererRssMb());
+  peakRss = Math.max(peakRss, rendererRssMb(l.profileDir));
   await l.close();
   results[model] = {
     load: { ms: Math.round(load.wallMs), status: load.status },

@@ -47,7 +47,7 @@ export interface EngineOptions {
   gapS?: number;
 }
 
-const WINDOW_DEFAULTS = { windowS: 28, windowPauseMs: 1000, windowMaxWaitS: 20, gapS: 0.3 };
+const WINDOW_DEFAULTS = { windowS: 28, windowPauseMs: 1500, windowMaxWaitS: 15, gapS: 0.3 };
 
 export interface SegmentOut extends TranscriptSegment {
   /** end-of-speech → emit latency (finals only), for the stats */
@@ -59,7 +59,7 @@ export interface EngineStats {
   speechS: number;
   decodeMs: number;
   /** window = final decodes (one per packed window), live = drafts + partials */
-  decodes: { window: number; utterances: number; draft: number; partial: number; failed: number; finalMs: number; liveMs: number };
+  decodes: { window: number; utterances: number; carried: number; draft: number; partial: number; failed: number; finalMs: number; liveMs: number };
   finals: number;
   /** end of speech → final text, per utterance */
   latencyMs: number[];
@@ -77,6 +77,8 @@ interface Pending {
   /** some text covering the whole utterance has been shown (draft or final) */
   texted: boolean;
   done: boolean;
+  /** already moved once to the next window after its decode stopped short */
+  carried?: boolean;
 }
 
 interface Window {
@@ -146,25 +148,21 @@ export function pack(utts: readonly Utterance[], gapS: number): { audio: Float32
 }
 
 /**
- * Each timed piece of text goes to the utterance it overlaps most (nearest by midpoint when it
- * overlaps none), so text stays per utterance and in order; an utterance may get ''.
+ * Timed text back to utterances. A piece that overlaps one utterance goes to it; a piece that spans
+ * several (Whisper's segments are often a few sentences) is split between them by overlap time, at
+ * word boundaries, each cut moved to a sentence end within 3 words when there is one. A piece that
+ * overlaps none goes to the nearest. Order is kept; an utterance may get ''.
  */
 export function assign(pieces: readonly TimedText[], spans: readonly [number, number][]): string[] {
   const out: string[][] = spans.map(() => []);
   for (const p of pieces) {
     const s = Math.min(p.start, p.end);
     const e = Math.max(p.start, p.end);
-    let best = -1;
-    let bestOv = 0;
-    spans.forEach(([a, b], i) => {
-      const ov = Math.min(b, e) - Math.max(a, s);
-      if (ov > bestOv) {
-        bestOv = ov;
-        best = i;
-      }
-    });
-    if (best < 0) {
+    const ov = spans.map(([a, b]) => Math.max(0, Math.min(b, e) - Math.max(a, s)));
+    const hit = ov.flatMap((o, i) => (o > 0.05 ? [i] : []));
+    if (hit.length === 0) {
       const mid = (s + e) / 2;
+      let best = -1;
       let d = Infinity;
       spans.forEach(([a, b], i) => {
         const di = mid < a ? a - mid : mid > b ? mid - b : 0;
@@ -173,8 +171,32 @@ export function assign(pieces: readonly TimedText[], spans: readonly [number, nu
           best = i;
         }
       });
+      if (best >= 0) out[best]?.push(p.text);
+      continue;
     }
-    if (best >= 0) out[best]?.push(p.text);
+    const words = p.text.split(/\s+/).filter(Boolean);
+    const total = hit.reduce((a, i) => a + (ov[i] ?? 0), 0);
+    let from = 0;
+    let cum = 0;
+    hit.forEach((i, k) => {
+      cum += ov[i] ?? 0;
+      let to = k === hit.length - 1 ? words.length : Math.round((words.length * cum) / total);
+      if (k < hit.length - 1) {
+        for (let dd = 0; dd <= 3; dd++) {
+          if (to - dd > from && /[.?!]$/.test(words[to - dd - 1] ?? '')) {
+            to -= dd;
+            break;
+          }
+          if (to + dd < words.length && to + dd > from && /[.?!]$/.test(words[to + dd - 1] ?? '')) {
+            to += dd;
+            break;
+          }
+        }
+      }
+      to = Math.max(from, Math.min(words.length, to));
+      if (to > from) out[i]?.push(words.slice(from, to).join(' '));
+      from = to;
+    });
   }
   return out.map((x) => x.join(' '));
 }
@@ -184,6 +206,7 @@ export class AsrEngine {
   private windows: { track: Track; items: Pending[] }[] = [];
   private busy = false;
   private stopped = false;
+  private flushing = false;
   private idleWaiters: (() => void)[] = [];
   private readonly w: typeof WINDOW_DEFAULTS;
   private readonly live: Transcriber;
@@ -191,7 +214,7 @@ export class AsrEngine {
     audioS: { mic: 0, tab: 0 },
     speechS: 0,
     decodeMs: 0,
-    decodes: { window: 0, utterances: 0, draft: 0, partial: 0, failed: 0, finalMs: 0, liveMs: 0 },
+    decodes: { window: 0, utterances: 0, carried: 0, draft: 0, partial: 0, failed: 0, finalMs: 0, liveMs: 0 },
     finals: 0,
     latencyMs: [],
     textLatencyMs: [],
@@ -257,6 +280,7 @@ export class AsrEngine {
 
   /** end of visit: close open utterances and windows, and wait until every final is out */
   async flush(): Promise<void> {
+    this.flushing = true;
     for (const t of this.tracks.values()) {
       await t.chain;
       for (const ev of t.seg.flush()) this.onSegEvent(t, ev);
@@ -264,6 +288,7 @@ export class AsrEngine {
     }
     this.pump();
     await this.idle();
+    this.flushing = false;
   }
 
   stop(): void {
@@ -396,7 +421,28 @@ export class AsrEngine {
         audio,
         done: (r) => {
           const texts = Array.isArray(r) ? assign(r, spans) : w.items.map(() => '');
-          w.items.forEach((p, i) => this.emitFinal(w.track, p, texts[i] ?? ''));
+          // Whisper in timestamp mode may stop before the end of the window (its "seek": the rest
+          // belongs to the next window). Utterances after the last timed text that got none are
+          // carried, once, to the front of the source's next window instead of being lost.
+          const lastEnd = Array.isArray(r) && r.length ? Math.max(...r.map((x) => x.end)) : Infinity;
+          let keep = w.items.length;
+          while (keep > 0) {
+            const p = w.items[keep - 1];
+            const span = spans[keep - 1];
+            if (!p || !span || p.carried || (texts[keep - 1] ?? '') !== '' || span[0] < lastEnd - 0.5) break;
+            keep--;
+          }
+          w.items.slice(0, keep).forEach((p, i) => this.emitFinal(w.track, p, texts[i] ?? ''));
+          const carry = w.items.slice(keep);
+          if (carry.length) {
+            this.stats.decodes.carried += carry.length;
+            for (const p of carry) p.carried = true;
+            const t = w.track;
+            const items = [...carry, ...t.window.items];
+            const gap = Math.round(this.w.gapS * SAMPLE_RATE);
+            t.window = { items, len: items.reduce((a, p, i) => a + p.utt.audio.length + (i ? gap : 0), 0) };
+            if (this.flushing || t.window.len >= (this.w.windowS - 3) * SAMPLE_RATE) this.closeWindow(t);
+          }
         },
       };
     }

@@ -22,7 +22,7 @@ export const AsrStats = z
     finals: z.number().int().nonnegative(),
     /** window = final decodes (packed utterances, one encoder pass each); draft/partial = live pass */
     decodes: z
-      .object({ window: z.number(), utterances: z.number(), draft: z.number(), partial: z.number(), failed: z.number(), finalMs: z.number(), liveMs: z.number() })
+      .object({ window: z.number(), utterances: z.number(), carried: z.number(), draft: z.number(), partial: z.number(), failed: z.number(), finalMs: z.number(), liveMs: z.number() })
       .strict(),
     /** end of speech → final text, per utterance */
     latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable(), n: z.number() }).strict(),
@@ -49,9 +49,9 @@ export const AsrConfig = z
     liveModel: z.union([z.literal('same'), ModelId]).optional(),
     /** packed audio per final decode, seconds (default 28; Whisper's window is 30) */
     windowS: z.number().min(2).max(29.5).optional(),
-    /** a pause this long closes a source's window (default 1000 ms) */
+    /** a pause this long closes a source's window (default 1500 ms) */
     windowPauseMs: z.number().int().min(0).max(60_000).optional(),
-    /** latency bound: a window closes once its first utterance waited this long (default 20 s) */
+    /** latency bound: a window closes once its first utterance waited this long (default 15 s) */
     windowMaxWaitS: z.number().min(0).max(120).optional(),
     /** WASM threads; default hardwareConcurrency when cross-origin isolated, else 1 */
     threads: z.number().int().min(1).max(16).optional(),

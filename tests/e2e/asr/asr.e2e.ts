@@ -102,7 +102,7 @@ describe('asr: telehealth visit through the built extension', () => {
     await waitForSeconds(page, 'mic', CLIP_S + 2, 90_000);
     await waitForSeconds(page, 'tab', CLIP_S + 2, 90_000);
     await page.getByRole('button', { name: 'Stop' }).click();
-    const t = await transcript(page, 480_000);
+    const t = await transcript(page, 840_000); // generous: the 2-core CI box is shared (load average 20+ seen)
 
     expect(t.complete).toBe(true);
     expect(t.status?.phase).toBe('ready');
@@ -124,7 +124,7 @@ describe('asr: telehealth visit through the built extension', () => {
     // the tab may hold a moment of the looping lead-in before the restart: a looser bound
     expect(tabSegs.length).toBeGreaterThan(0);
     expect(wer(referenceFor(true), tabSegs.map((s) => s.text).join(' ')).wer).toBeLessThan(0.5);
-  }, 600_000); // ~1 min on an idle 2-core machine; generous for a loaded CI box
+  }, 1_000_000); // ~1 min on an idle 2-core machine; generous for a loaded CI box
 });
 
 describe('asr: a corrupt model file', () => {

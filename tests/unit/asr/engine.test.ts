@@ -88,6 +88,28 @@ describe('AsrEngine', () => {
     expect(out[0]!.speaker).toBe('clinician');
   });
 
+  it('carries utterances after the point where the decode stopped into the next window', async () => {
+    const calls: number[] = [];
+    // like Whisper's "seek": text only for the first second of each window
+    const t: Transcriber = {
+      transcribe: async () => 'x',
+      transcribeTimed: async (audio) => {
+        calls.push(audio.length);
+        return [{ start: 0, end: 1, text: `piece${calls.length}` }];
+      },
+    };
+    const out: SegmentOut[] = [];
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 5000 }, t, () => new EnergyVad(), (s) => out.push(s));
+    await feed(e, 'mic', tone(1));
+    await feed(e, 'mic', silence(0.8));
+    await feed(e, 'mic', tone(1));
+    await feed(e, 'mic', silence(1));
+    await e.flush();
+    expect(calls.length).toBe(2); // the second utterance was decoded again, in a window of its own
+    expect(e.stats.decodes.carried).toBe(1);
+    expect(out.filter((s) => s.final).map((s) => s.text)).toEqual(['piece1', 'piece2']);
+  });
+
   it('closes a window when it fills', async () => {
     const t = new FakeTranscriber(1);
     const out: SegmentOut[] = [];
@@ -110,6 +132,8 @@ describe('AsrEngine', () => {
     expect(spans[1]![0]).toBeCloseTo(1.3, 5);
     expect(assign([{ start: 0, end: 1.1, text: 'a' }, { start: 1.2, end: 1.8, text: 'b' }, { start: 1.9, end: 2.2, text: 'c' }], spans)).toEqual(['a', 'b c']);
     expect(assign([], spans)).toEqual(['', '']);
+    // one piece over both utterances: split by overlap time, at the sentence end
+    expect(assign([{ start: 0, end: 1.8, text: 'Hello there. How are you?' }], spans)).toEqual(['Hello there.', 'How are you?']);
   });
 
   it('parses timestamp tokens into timed text', () => {
