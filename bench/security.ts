@@ -49,7 +49,7 @@ const SELF = 'benchselfidbenchselfidbenchselfi';
 const { route } = await import('../extension/lib/messaging/index.ts');
 const { VAULT_COMMAND_SCHEMAS, handleVaultCommand } = await import('../extension/lib/vault/protocol.ts');
 const { resolvePolicy, policyLogFields, EffectivePolicySchema, POLICY_KEYS } = await import('../extension/lib/policy/index.ts');
-const { createApp } = await import('../worker/src/index.ts');
+const { createApp } = await import('../worker/src/app.ts');
 const { setLogSink } = await import('../worker/src/log.ts');
 setLogSink((line) => captured.push(line));
 

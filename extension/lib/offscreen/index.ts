@@ -3,7 +3,7 @@ import { CaptureSession } from '../audio/capture.ts';
 import { AsrClient } from '../asr/client.ts';
 import AsrWorker from '../asr/worker.ts?worker';
 import type { AsrConfig } from '../asr/protocol.ts';
-import { CodedError } from '../../../shared/messages.ts';
+import { CodedError, type CaptureStatus } from '../../../shared/messages.ts';
 import { emit, listen } from '../messaging/index.ts';
 import { indexedDbKeyStore, openInstallSigner } from '../audit/index.ts';
 import { startVaultHost } from '../vault/index.ts';
@@ -47,7 +47,14 @@ export function startOffscreen(): void {
     fetch: (input, init) => fetch(input, init),
     openSigner: () => openInstallSigner(indexedDbKeyStore(indexedDB)),
     sha256: sha256Hex,
+    // finals that cannot be sealed (disk full) stay queued: the clinician is told, live
+    onStorageState: () => void emit({ target: 'panel', evt: 'capture.status', status: withFlowErrors(session.status()) }),
   });
+  /** capture status plus the flow's own failure (finals not sealed: storage_failed) */
+  const withFlowErrors = (s: CaptureStatus): CaptureStatus => {
+    const c = flow.storageError;
+    return c === null ? s : { ...s, errors: [...s.errors, { code: c, source: null }] };
+  };
   /** the visit being captured (or the last one, until the next start) */
   let visit: { id: string; startedAt: number } | null = null;
   const asr = new AsrClient({
@@ -64,9 +71,17 @@ export function startOffscreen(): void {
   const session = new CaptureSession({
     getUserMedia: (c) => navigator.mediaDevices.getUserMedia(c),
     workletUrl: browser.runtime.getURL('/capture-worklet.js'),
-    onStatus: (status) => void emit({ target: 'panel', evt: 'capture.status', status }),
+    onStatus: (status) => void emit({ target: 'panel', evt: 'capture.status', status: withFlowErrors(status) }),
     onFrames: (source, samples) => asr.frames(source, samples),
   });
+  // A visit being captured or still being transcribed counts as activity for the idle lock (the
+  // clinician is in the visit; system idle is handled the same way in the background). Screen lock
+  // and a manual lock still lock at once; finals then wait in memory until the next unlock.
+  const keepAlive = setInterval(() => {
+    const s = session.status().state;
+    if (s === 'recording' || s === 'paused' || s === 'starting' || flushState === 'pending') vaultHost.vault.touch();
+  }, 15_000);
+  addEventListener('pagehide', () => clearInterval(keepAlive));
   const vaultRoute = async (raw: unknown) => {
     const reply = await vaultHost.handle(raw);
     const cmd = (raw as { cmd?: unknown } | null)?.cmd;
@@ -97,11 +112,13 @@ export function startOffscreen(): void {
       });
       return status;
     },
-    'capture.status': () => session.status(),
+    'capture.status': () => withFlowErrors(session.status()),
     'capture.summary': () => session.summary(measureMemory()),
     'asr.status': async () => ({ status: asr.status, stats: await asr.stats() }),
     'asr.transcript': async () => {
       // Non-blocking: `complete` turns true once the stopped visit's last final is out (and sealed).
+      // Finals that failed to seal (disk full) are tried again on each poll.
+      if (flow.storageError !== null) await flow.retryPending().catch(() => undefined);
       return { complete: flushState === 'done' && flow.pendingCount() === 0, visitId: visit?.id ?? null, status: asr.status, stats: await asr.stats(), segments: asr.transcript() };
     },
     'flow.policy': (m) => flow.applyPolicy(m.policy, m.changed),
