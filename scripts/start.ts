@@ -27,18 +27,20 @@ async function headless(): Promise<void> {
     console.error(`start: demo stage ${r.stage} failed: ${r.error} (details in ${out}/summary.json)`);
     process.exit(1);
   }
-  console.log(`start: done. Outputs: ${out}/capture.json, ${out}/transcript.json, ${out}/summary.json`);
+  console.log(`start: done. Outputs in ${out}: capture.json, transcript.json, egress.json, note.json, ehr.json, audit.jsonl, summary.json`);
 }
 
 async function withDisplay(): Promise<void> {
   const { startApi } = await import('../tests/worker/dev-server.ts');
-  const api = await startApi({ port: 8787 });
+  const { DEV_EXTENSION_ID } = await import('../extension-id.ts');
+  // CORS admits the dev build's pinned id (the note API answers only the extension's origin)
+  const api = await startApi({ port: 8787, vars: { ALLOWED_ORIGINS: `chrome-extension://${DEV_EXTENSION_ID}` } });
   const server = await serveDirs({ '/ehr/': join(ROOT, 'tests/fixtures/demo-ehr'), '/': join(ROOT, 'tests/fixtures/pages') }, 8790);
   const l = await launchWithExtension({ headless: false, micWav: null, autoGrantMedia: false });
   const page = await l.context.newPage();
   await page.goto(`${server.url}/ehr/index.html`);
   console.log(`start: note API on ${api.url} (dev token: ${api.token}), demo EHR on ${server.url}/ehr/index.html`);
-  console.log('start: click the Scribe toolbar button to open the side panel, then "Start visit". Close the browser to stop.');
+  console.log('start: on the EHR tab, click the Scribe toolbar button to open the side panel: set a PIN, tick consent, "Start visit", "Stop", then review, approve and "Write note". Close the browser to stop.');
   await new Promise<void>((r) => l.context.on('close', () => r()));
   await api.stop();
   await server.close();
