@@ -1,36 +1,29 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_EXTENSION_ID } from '../../extension-id.ts';
 import { launchWithExtension, type Launched } from './lib/browser.ts';
+import { installManagedPolicy, isRoot, waitForOtherBrowsers, type InstalledPolicy } from './lib/policy-file.ts';
 
 /**
- * Managed policy in real Chromium: a policy file in /etc/chromium/policies/managed for the
- * pinned extension id (needs root; the file applies to every Chromium on the machine, so it is
- * removed when the test ends). Checks what the clinician and the admin see, and that a change
- * applies live without restarting the browser.
+ * Managed policy in real Chromium: a policy file (lib/policy-file.ts: /etc/chromium/policies/managed
+ * for Debian chromium) for the pinned extension id (needs root; the file applies to every Chromium
+ * on the machine, so the test waits for other extension test browsers to finish and removes the
+ * file when it ends). Checks what the clinician and the admin see, and that a change applies live
+ * without restarting the browser. What each key DOES is in policy-effects.e2e.ts.
  */
-const DIR = '/etc/chromium/policies/managed';
-const FILE = `${DIR}/scribe-e2e-${process.pid}.json`;
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-
-function writePolicy(values: Record<string, unknown>): void {
-  mkdirSync(DIR, { recursive: true });
-  writeFileSync(FILE, JSON.stringify({ '3rdparty': { extensions: { [DEV_EXTENSION_ID]: values } } }));
-}
-
-describe.skipIf(!isRoot)('managed policy (policy file, real Chromium)', () => {
+describe.skipIf(!isRoot())('managed policy (policy file, real Chromium)', () => {
   let l: Launched;
+  let policy: InstalledPolicy | undefined;
   beforeAll(async () => {
-    writePolicy({
+    await waitForOtherBrowsers({ timeoutMs: 15 * 60_000 });
+    policy = installManagedPolicy({
       idleLockMinutes: 15, // valid
       draftRetentionHours: 99_999, // out of range → safe default, shown
       requireReviewBeforeInsert: false, // never allowed → rejected, shown
       providerMode: 'offline-only',
-    });
+    }, { name: `scribe-e2e-${process.pid}` });
     l = await launchWithExtension({ micWav: null });
-  });
+  }, 16 * 60_000);
   afterAll(async () => {
-    rmSync(FILE, { force: true });
+    policy?.remove();
     await l?.close();
   });
 
@@ -57,7 +50,7 @@ describe.skipIf(!isRoot)('managed policy (policy file, real Chromium)', () => {
     const page = await l.context.newPage();
     await page.goto(`chrome-extension://${l.extensionId}/options.html`);
     await page.getByTestId('value-idleLockMinutes').waitFor();
-    writePolicy({ idleLockMinutes: 7, providerMode: 'cloud' });
+    policy!.update({ idleLockMinutes: 7, providerMode: 'cloud' });
     await expect.poll(() => page.getByTestId('value-idleLockMinutes').textContent(), { timeout: 40_000, interval: 500 }).toBe('7');
     await expect.poll(() => page.getByTestId('policy-warning').count(), { timeout: 10_000 }).toBe(0);
   });
