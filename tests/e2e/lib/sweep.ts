@@ -1,0 +1,220 @@
+/**
+ * Canary sweep helpers (tests/e2e/canary-sweep.e2e.ts): the two synthetic visits whose audio holds
+ * the canaries, the speech synthesis that made their WAVs, and the readers of places a sweep looks.
+ *
+ * The audio is synthesized with espeak-ng (Debian package `espeak-ng`) by
+ * `npx tsx tests/e2e/lib/sweep.ts` into tests/fixtures/canary/*.wav (16 kHz mono 16-bit, committed,
+ * so CI does not need espeak-ng). The invented surnames were chosen because Whisper (base, q8)
+ * transcribes espeak's rendering of them exactly; given names are common ones (they are not
+ * canaries alone: a common given name may sit in the extension's own first-name lexicon).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from 'playwright-core';
+import { readWav, wavBytes } from './wav.ts';
+
+export const CANARY_FIXTURES = join(import.meta.dirname, '../../fixtures/canary');
+
+export interface Line {
+  /** espeak-ng voice */
+  voice: string;
+  text: string;
+  /** silence before the line, seconds */
+  gapS?: number;
+}
+
+export interface SweepVisit {
+  id: 'in-person' | 'telehealth';
+  /** the patient banner of the EHR page (the minimizer reads it as known identifiers) */
+  banner: { name: string; dob: string; mrn: string };
+  /** identifier canaries: banner strings and the forms Whisper writes for what is spoken */
+  identifiers: string[];
+  /** the digits of the spoken record number (looked for in the transcript with any separators) */
+  mrnDigits: string;
+  /** a content canary (made-up history): may travel in the egress payload, nowhere else */
+  phrase: string;
+  /** the mic track (and, telehealth, the call tab's track) */
+  mic: { file: string; lines: Line[] };
+  remote?: { file: string; lines: Line[] };
+}
+
+const CLIN = 'en-us';
+const PAT = 'en-us+f3';
+
+export const VISITS: SweepVisit[] = [
+  {
+    id: 'in-person',
+    banner: { name: 'Pemberwick, Doris', dob: '08/10/1963', mrn: 'ZQ-42831569' },
+    identifiers: ['Doris Pemberwick', 'Pemberwick', 'ZQ-42831569', '42831569', '08/10/1963', 'August 10, 1963'],
+    mrnDigits: '42831569',
+    phrase: 'lantern festival',
+    mic: {
+      file: 'in-person.wav',
+      lines: [
+        { voice: CLIN, text: 'Your name, birthday and record number, please?' },
+        { voice: PAT, text: 'My name is Doris Pemberwick, born August tenth, nineteen sixty three.', gapS: 0.7 },
+        { voice: PAT, text: 'Record number Z Q, four, two, eight, three, one, five, six, nine.', gapS: 0.7 },
+        { voice: PAT, text: 'My left foot tingles since the lantern festival.', gapS: 0.7 },
+      ],
+    },
+  },
+  {
+    id: 'telehealth',
+    banner: { name: 'Quimbleton, Harold', dob: '03/03/1951', mrn: 'ZQ-59132648' },
+    identifiers: ['Harold Quimbleton', 'Quimbleton', 'ZQ-59132648', '59132648', '03/03/1951', 'March 3, 1951'],
+    mrnDigits: '59132648',
+    phrase: 'harvest parade',
+    mic: {
+      file: 'telehealth.clinician.wav',
+      lines: [
+        { voice: CLIN, text: 'Hello, this is your video visit. Your name, birthday and record number, please?' },
+        { voice: CLIN, text: 'Thank you. What brings you in today?', gapS: 8 },
+      ],
+    },
+    remote: {
+      file: 'telehealth.remote.wav',
+      lines: [
+        { voice: PAT, text: 'My name is Harold Quimbleton, born March third, nineteen fifty one.', gapS: 4 },
+        { voice: PAT, text: 'Record number Z Q, five, nine, one, three, two, six, four, eight.', gapS: 0.7 },
+        { voice: PAT, text: 'The rash on my elbow started after the harvest parade.', gapS: 3 },
+      ],
+    },
+  },
+];
+
+const RATE = 16_000;
+
+/** Linear-interpolation resampling to 16 kHz (speech only; espeak-ng writes 22.05 kHz). */
+function to16k(samples: Float32Array, rate: number): Float32Array {
+  if (rate === RATE) return samples;
+  const n = Math.floor((samples.length * RATE) / rate);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = (i * rate) / RATE;
+    const a = Math.floor(x);
+    const f = x - a;
+    out[i] = (samples[a] ?? 0) * (1 - f) + (samples[a + 1] ?? samples[a] ?? 0) * f;
+  }
+  return out;
+}
+
+/** Drop leading and trailing silence (espeak-ng pads each utterance). */
+function trim(x: Float32Array): Float32Array {
+  let a = 0;
+  let b = x.length;
+  while (a < b && Math.abs(x[a]!) < 0.01) a++;
+  while (b > a && Math.abs(x[b - 1]!) < 0.01) b--;
+  return x.slice(Math.max(0, a - 800), Math.min(x.length, b + 1600));
+}
+
+/** Speak the lines with espeak-ng into one 16 kHz mono WAV (plus `tailS` of silence). */
+export function synthesize(lines: Line[], out: string, tailS = 1): void {
+  const tmp = mkdtempSync(join(tmpdir(), 'scribe-espeak-'));
+  try {
+    const parts: Float32Array[] = [];
+    lines.forEach((l, i) => {
+      const f = join(tmp, `${i}.wav`);
+      execFileSync('espeak-ng', ['-v', l.voice, '-s', l.voice === CLIN ? '165' : '140', '-w', f, l.text]);
+      const w = readWav(f);
+      parts.push(new Float32Array(Math.round((l.gapS ?? 0) * RATE)), trim(to16k(w.samples, w.sampleRate)));
+    });
+    parts.push(new Float32Array(Math.round(tailS * RATE)));
+    const all = new Float32Array(parts.reduce((a, p) => a + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    writeFileSync(out, wavBytes(all, RATE));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function fixture(file: string): { path: string; durationS: number } {
+  const path = join(CANARY_FIXTURES, file);
+  return { path, durationS: readWav(path).durationS };
+}
+
+/** The EHR page of a visit: the demo EHR with the visit's canary patient in its banner. */
+export function ehrPage(template: string, v: SweepVisit): string {
+  const html = readFileSync(template, 'utf8');
+  return html
+    .replace(/(<span data-field="patient-name" class="patient-name">)[^<]*/, `$1${v.banner.name}`)
+    .replace(/(<span data-field="dob" class="patient-dob">)[^<]*/, `$1${v.banner.dob}`)
+    .replace(/(<span data-field="mrn" class="patient-mrn">)[^<]*/, `$1${v.banner.mrn}`);
+}
+
+/**
+ * The forms the transcript holds for a visit's spoken identifiers, so the sweep also looks for
+ * exactly what Whisper wrote: the record number with whatever separators it put between the
+ * digits, the surname in any case, and words within edit distance 2 of the surname.
+ */
+export function observedForms(transcript: string, v: SweepVisit): { forms: string[]; surname: boolean; mrn: boolean; phrase: boolean } {
+  const surname = v.identifiers[1]!;
+  const forms = new Set<string>();
+  const digitRe = new RegExp(v.mrnDigits.split('').join('[\\s,.-]*'));
+  const m = digitRe.exec(transcript);
+  if (m) forms.add(m[0]);
+  for (const w of transcript.match(/[A-Za-z][A-Za-z'-]+/g) ?? []) if (w.length >= 6 && editDistance(w.toLowerCase(), surname.toLowerCase()) <= 2) forms.add(w);
+  return {
+    forms: [...forms].filter((f) => f.length >= 6),
+    surname: transcript.toLowerCase().includes(surname.toLowerCase()),
+    mrn: m !== null,
+    phrase: transcript.toLowerCase().includes(v.phrase),
+  };
+}
+
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * Everything the extension keeps outside IndexedDB that a script can read, read through the
+ * service worker: chrome.storage.{local,session,sync,managed} and every Cache Storage entry
+ * (URL, headers and body as text). Returned as one JSON string for the scan.
+ */
+export async function readExtensionStorage(sw: Worker): Promise<{ text: string; storageKeys: number; cacheEntries: number }> {
+  return sw.evaluate(async () => {
+    const areas: Record<string, unknown> = {};
+    let storageKeys = 0;
+    for (const a of ['local', 'session', 'sync', 'managed'] as const) {
+      try {
+        const v = (await chrome.storage[a].get(null)) as Record<string, unknown>;
+        areas[a] = v;
+        storageKeys += Object.keys(v).length;
+      } catch (e) {
+        areas[a] = `unreadable: ${String(e)}`;
+      }
+    }
+    const caches_: Record<string, unknown[]> = {};
+    let cacheEntries = 0;
+    for (const name of await caches.keys()) {
+      const c = await caches.open(name);
+      const entries: unknown[] = [];
+      for (const req of await c.keys()) {
+        const res = await c.match(req);
+        entries.push({ url: req.url, headers: res ? [...res.headers] : [], body: res ? await res.clone().text().catch(() => '') : '' });
+        cacheEntries++;
+      }
+      caches_[name] = entries;
+    }
+    return { text: JSON.stringify({ areas, caches: caches_ }), storageKeys, cacheEntries };
+  });
+}
+
+// `npx tsx tests/e2e/lib/sweep.ts`: (re)make the committed WAVs (needs espeak-ng)
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  for (const v of VISITS) {
+    for (const t of [v.mic, v.remote]) {
+      if (!t) continue;
+      synthesize(t.lines, join(CANARY_FIXTURES, t.file));
+      console.log(t.file, readWav(join(CANARY_FIXTURES, t.file)).durationS.toFixed(1), 's');
+    }
+  }
+}
