@@ -945,6 +945,13 @@ export class Vault {
     const hit = this.#visitKeys.get(visitId);
     if (hit) {
       if (this.#clock.now() >= hit.expiresAt) return this.#expire(visitId);
+      // Another context (the service worker's retention purge, another page's delete) may have
+      // removed the visit since its key was cached: without this check the purged visit kept
+      // reading as an empty visit here, and writes to it left orphan rows.
+      if ((await this.#store(() => this.#db.keys.get(visitId))) === undefined) {
+        this.#visitKeys.delete(visitId);
+        throw new VaultError('NOT_FOUND');
+      }
       // refresh LRU position
       this.#visitKeys.delete(visitId);
       this.#visitKeys.set(visitId, hit);
