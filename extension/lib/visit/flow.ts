@@ -41,6 +41,8 @@ export interface FlowDeps {
   bannerHashes?: (name: string) => Promise<string[]>;
   /** request timeout for the note API (ms) */
   apiTimeoutMs?: number;
+  /** told when sealing finals starts failing (STORAGE: disk full) or works again */
+  onStorageState?: (failed: boolean) => void;
 }
 
 export interface EgressPreview {
@@ -117,6 +119,8 @@ export class VisitFlow {
   /** finals not yet sealed (vault locked mid-visit), per visit */
   #pending = new Map<string, TranscriptSegment[]>();
   #writes: Promise<unknown> = Promise.resolve();
+  /** the last seal of a final failed with STORAGE (the finals stay queued in memory) */
+  #storageFailed = false;
   #previews = new Map<string, Prepared>();
   /** a cloud send in flight or done, per preview: the same preview is never sent twice */
   #sends = new Map<string, Promise<StoredNote>>();
@@ -264,7 +268,10 @@ export class VisitFlow {
     void this.#flushPending();
   }
 
-  /** Seals every queued final; what fails (locked) stays queued for the next unlock. */
+  /**
+   * Seals every queued final; what fails stays queued: locked → until the next unlock; storage
+   * (disk full) → until a later attempt succeeds (the next final, retryPending, unlock).
+   */
   #flushPending(): Promise<void> {
     const run = this.#writes.then(async () => {
       for (const [visitId, q] of this.#pending) {
@@ -272,9 +279,15 @@ export class VisitFlow {
           try {
             await this.#vault.putSegment(visitId, q[0]!);
             q.shift();
+            this.#setStorageFailed(false);
           } catch (e) {
             const c = vaultCode(e);
             if (c === 'vault_locked') return;
+            if (c === 'storage_failed') {
+              if (!this.#storageFailed) log('warn', 'flow.segment_store_failed', { pending: q.length }, visitId);
+              this.#setStorageFailed(true);
+              return;
+            }
             // the visit is gone (deleted/expired): nothing to keep
             log('warn', 'flow.segment_dropped', { pending: q.length }, visitId);
             q.length = 0;
@@ -285,6 +298,22 @@ export class VisitFlow {
     });
     this.#writes = run.catch(() => undefined);
     return run;
+  }
+
+  #setStorageFailed(failed: boolean): void {
+    if (this.#storageFailed === failed) return;
+    this.#storageFailed = failed;
+    this.#deps.onStorageState?.(failed);
+  }
+
+  /** 'storage_failed' while queued finals cannot be sealed (disk full), else null. */
+  get storageError(): ErrorCode | null {
+    return this.#storageFailed && this.pendingCount() > 0 ? 'storage_failed' : null;
+  }
+
+  /** Tries the queued finals again (the panel polls this while it waits for the transcript). */
+  retryPending(): Promise<void> {
+    return this.pendingCount() > 0 ? this.#flushPending() : Promise.resolve();
   }
 
   /** Finals still waiting for the vault (shown to the clinician: "unlock to save"). */
@@ -485,7 +514,9 @@ export class VisitFlow {
       json = undefined;
     }
     const parsed = NoteResponse.safeParse(json);
-    if (!parsed.success || !noteIsSound(noteProblems(parsed.data.note, { segments: p.request.segments, template: p.request.template }))) {
+    // The device re-checks what matters for safety: every statement's evidence exists and no
+    // placeholder appears that was not sent (empty sections may be omitted, so no layout check).
+    if (!parsed.success || !noteIsSound(noteProblems(parsed.data.note, { segments: p.request.segments }))) {
       this.#audit('egress_sent', { visitId: p.visitId, outcome: 'error', details: details('schema_error') });
       throw code('api_bad_response');
     }
