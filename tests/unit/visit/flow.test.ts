@@ -1,0 +1,152 @@
+import { webcrypto } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { CodedError } from '../../../shared/messages.ts';
+import { memoryKeyStore, openInstallSigner, verifyExport } from '../../../extension/lib/audit/index.ts';
+import { defaultPolicy } from '../../../extension/lib/policy/index.ts';
+import { VisitFlow } from '../../../extension/lib/visit/flow.ts';
+import { PIN, seg, unlockedVault } from '../vault/helpers.ts';
+
+/**
+ * The visit flow's decisions over a real Vault (fake-indexeddb) with a fake note API: consent
+ * and vault gates, finals sealed (and queued while locked), send-once, offline-only, restore with
+ * unresolved placeholders blocking approval, edits only on drafts, and the audit chain.
+ */
+const sha256 = async (s: string) => Buffer.from(await webcrypto.subtle.digest('SHA-256', new TextEncoder().encode(s))).toString('hex');
+
+async function setup(api?: (body: string) => Response | Promise<Response>) {
+  const { vault, clock } = await unlockedVault();
+  const calls: string[] = [];
+  const fetchFn = (async (_url: string, init?: RequestInit) => {
+    calls.push(String(init?.body));
+    if (!api) throw new TypeError('network down');
+    return api(String(init?.body));
+  }) as unknown as typeof fetch;
+  const store = memoryKeyStore();
+  const flow = new VisitFlow({ vault, fetch: fetchFn, now: () => clock.now(), openSigner: () => openInstallSigner(store), sha256 });
+  return { vault, clock, flow, calls };
+}
+
+const codeOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return 'NO_THROW';
+  } catch (e) {
+    return e instanceof CodedError ? e.code : 'OTHER';
+  }
+};
+
+/** A cloud answer built like the extractor's: one statement per segment, evidence = its id. */
+function echoNote(body: string, extra?: string): Response {
+  const req = JSON.parse(body) as { segments: { id: string; text: string }[] };
+  const statements = req.segments.map((s) => ({ text: s.text, evidence: [s.id] }));
+  if (extra) statements.push({ text: extra, evidence: [req.segments[0]!.id] });
+  return new Response(JSON.stringify({ note: { sections: [{ key: 'subjective', title: 'Subjective', statements }] }, provider: 'extractor', timings: { totalMs: 1, providerMs: 1 } }), {
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+  });
+}
+
+async function visitWithTranscript(flow: VisitFlow) {
+  const id = await flow.beginVisit({ consent: true, channel: 'in_person' });
+  flow.onSegment(id, seg('s1', 0, 'Good morning Mr. Quillfeather, how is the knee?'));
+  flow.onSegment(id, { ...seg('s2', 3, 'Take ibuprofen 400 mg three times a day.'), final: true });
+  flow.onSegment(id, { ...seg('p1', 6, 'partial text'), final: false });
+  await flow.finishVisit(id, 2);
+  return id;
+}
+
+describe('VisitFlow', () => {
+  it('refuses to start without consent when policy requires it, and with the vault locked', async () => {
+    const { flow, vault } = await setup();
+    expect(await codeOf(flow.beginVisit({ consent: false, channel: 'in_person' }))).toBe('consent_required');
+    vault.lock('manual');
+    expect(await codeOf(flow.beginVisit({ consent: true, channel: 'in_person' }))).toBe('vault_locked');
+  });
+
+  it('seals finals only, and keeps finals that arrive while locked until the next unlock', async () => {
+    const { flow, vault } = await setup();
+    const id = await visitWithTranscript(flow);
+    expect((await vault.listSegments(id)).map((s) => s.id)).toEqual(['s1', 's2']);
+    vault.lock('system_locked');
+    flow.onSegment(id, seg('s3', 9, 'Follow up in two weeks.'));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(flow.pendingCount()).toBe(1);
+    await vault.unlock(PIN);
+    await flow.afterVaultCommand('vault.unlock', true);
+    expect(flow.pendingCount()).toBe(0);
+    expect((await vault.listSegments(id)).map((s) => s.id)).toEqual(['s1', 's2', 's3']);
+  });
+
+  it('previews minimized bytes, sends exactly those once, and restores on the device', async () => {
+    const { flow, calls } = await setup((b) => echoNote(b));
+    const id = await visitWithTranscript(flow);
+    const p = await flow.prepare(id, 'soap', { name: 'Quillfeather, Ambrose' });
+    expect(p.body).not.toContain('Quillfeather');
+    expect(p.placeholderCount).toBeGreaterThan(0);
+    const [a, b] = await Promise.all([flow.generate(id, p.previewId, 'cloud'), flow.generate(id, p.previewId, 'cloud')]);
+    expect(calls).toEqual([p.body]); // the previewed bytes, once
+    expect(a).toEqual(b);
+    expect(JSON.stringify(a.note)).toContain('Quillfeather'); // restored here, never sent
+    expect(a.mode).toBe('cloud');
+  });
+
+  it('network down → api_unreachable, nothing stored; device drafting still works', async () => {
+    const { flow, calls } = await setup();
+    const id = await visitWithTranscript(flow);
+    const p = await flow.prepare(id, 'soap');
+    expect(await codeOf(flow.generate(id, p.previewId, 'cloud'))).toBe('api_unreachable');
+    expect((await flow.get(id)).note).toBeNull();
+    const n = await flow.generate(id, p.previewId, 'device');
+    expect(n.mode).toBe('device');
+    expect(calls.length).toBe(1);
+  });
+
+  it('offline-only policy refuses a cloud send before any request', async () => {
+    const { flow, calls } = await setup((b) => echoNote(b));
+    flow.applyPolicy({ ...defaultPolicy(), providerMode: 'offline-only' }, ['providerMode']);
+    const id = await visitWithTranscript(flow);
+    const p = await flow.prepare(id, 'soap');
+    expect(p.mode).toBe('device');
+    expect(await codeOf(flow.generate(id, p.previewId, 'cloud'))).toBe('offline_only');
+    expect(calls.length).toBe(0);
+  });
+
+  it('a note with a forged placeholder is refused; an unknown one blocks approval until edited', async () => {
+    const forged = await setup((b) => echoNote(b, 'Patient is [NAME_77].'));
+    const id1 = await visitWithTranscript(forged.flow);
+    const p1 = await forged.flow.prepare(id1, 'soap');
+    // [NAME_77] was not in the input: the device-side output check refuses the note
+    expect(await codeOf(forged.flow.generate(id1, p1.previewId, 'cloud'))).toBe('api_bad_response');
+
+    // a malformed placeholder cannot be restored: it is kept, listed, and blocks approval
+    const { flow } = await setup((b) => echoNote(b, 'Seen again on [DATE_ 3].'));
+    const id = await visitWithTranscript(flow);
+    const p = await flow.prepare(id, 'soap');
+    const n = await flow.generate(id, p.previewId, 'cloud');
+    expect(n.unresolved.length).toBe(1);
+    expect(await codeOf(flow.approve(id))).toBe('note_invalid');
+    const edited = { sections: n.note.sections.map((sec) => ({ ...sec, statements: sec.statements.filter((st) => !st.text.includes('[DATE_')) })) };
+    const saved = await flow.save(id, edited);
+    expect(saved.editedAt).not.toBeNull();
+    expect(saved.unresolved).toEqual([]);
+    const approved = await flow.approve(id);
+    expect(approved.approvedAt).not.toBeNull();
+    expect(await codeOf(flow.save(id, edited))).toBe('already_approved');
+    expect(await codeOf(flow.prepare(id, 'soap'))).toBe('already_approved');
+  });
+
+  it('audits each step in a chain that verifies and carries no content', async () => {
+    const { flow } = await setup((b) => echoNote(b));
+    const id = await visitWithTranscript(flow);
+    await flow.get(id);
+    const p = await flow.prepare(id, 'soap', { name: 'Quillfeather, Ambrose' });
+    await flow.generate(id, p.previewId, 'cloud');
+    await flow.approve(id);
+    flow.auditFromBackground({ action: 'note_inserted', visitId: id, outcome: 'ok', origin: 'https://ehr.example.org' });
+    const { text } = await flow.exportAudit();
+    expect((await verifyExport(text)).code).toBe('ok');
+    const actions = text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { action?: string }).action).filter(Boolean);
+    expect(actions).toEqual(expect.arrayContaining(['visit_created', 'consent_attested', 'capture_started', 'transcript_viewed', 'egress_sent', 'note_generated', 'note_approved', 'note_inserted', 'audit_exported']));
+    expect(text).not.toMatch(/Quillfeather|ibuprofen|knee/i);
+  });
+});
