@@ -117,6 +117,21 @@ function boolKey(title: string, description: string, def: boolean, fallback = de
   return { json: { type: 'boolean' }, title, description: `${description} Default ${def}.`, default: def, fallback, check: fromZod(z.boolean(), z.boolean()) };
 }
 
+/** A safety rule an admin may restate but not switch off: false is rejected (and shown). */
+function alwaysTrueKey(title: string, description: string): KeySpec<true> {
+  return {
+    json: { type: 'boolean' },
+    title,
+    description: `${description} A false value is rejected and shown as a warning.`,
+    default: true,
+    fallback: true,
+    check: (raw: unknown): Check<true> => {
+      if (typeof raw !== 'boolean') return { ok: false, reason: 'wrong_type' };
+      return raw ? { ok: true, value: true } : { ok: false, reason: 'not_allowed' };
+    },
+  };
+}
+
 function enumKey<T extends string>(title: string, description: string, e: z.ZodEnum<Record<T, T>>, def: T, fallback = def): KeySpec<T> {
   return {
     json: { type: 'string' },
@@ -202,18 +217,10 @@ export const POLICY_SPECS = {
   draftRetentionHours: intKey('Draft retention (hours)', 'How long an unapproved visit (audio, transcript, draft) is kept before it is deleted.', 1, 168, 24),
   approvedRetentionHours: intKey('Approved note retention (hours)', 'How long a visit is kept on the device after its note is approved.', 1, 720, 72),
   idleLockMinutes: intKey('Idle lock (minutes)', 'The vault locks after this many minutes without input.', 1, 60, 5),
-  pinRequired: {
-    json: { type: 'boolean' },
-    title: 'PIN required',
-    description:
-      'Always true: the vault key is wrapped under the clinician\'s PIN, so without one the key would sit beside the data it protects and encryption at rest would be void. A false value is rejected and shown as a warning.',
-    default: true as const,
-    fallback: true as const,
-    check: (raw: unknown): Check<true> => {
-      if (typeof raw !== 'boolean') return { ok: false, reason: 'wrong_type' };
-      return raw ? { ok: true, value: true } : { ok: false, reason: 'not_allowed' };
-    },
-  } satisfies KeySpec<true>,
+  pinRequired: alwaysTrueKey(
+    'PIN required',
+    "Always true: the vault key is wrapped under the clinician's PIN, so without one the key would sit beside the data it protects and encryption at rest would be void.",
+  ),
   pinMinLength: intKey('PIN minimum length', 'Minimum number of characters in the vault PIN.', 4, 32, 6),
   storeAudio: boolKey('Store audio', 'Keep the (encrypted) audio with the visit, under the same retention.', false),
   allowedEhrOrigins: {
@@ -226,18 +233,10 @@ export const POLICY_SPECS = {
     managedDefault: [] as readonly string[],
     check: listCheck((s) => (isValidOriginPattern(s) ? s.toLowerCase() : null), 200) as (raw: unknown) => Check<readonly string[]>,
   } satisfies KeySpec<readonly string[]>,
-  requireReviewBeforeInsert: {
-    json: { type: 'boolean' },
-    title: 'Require review before insert',
-    description:
-      'Always true: a note is written into the EHR only after the clinician has reviewed and approved it. A false value is rejected and shown as a warning.',
-    default: true as const,
-    fallback: true as const,
-    check: (raw: unknown): Check<true> => {
-      if (typeof raw !== 'boolean') return { ok: false, reason: 'wrong_type' };
-      return raw ? { ok: true, value: true } : { ok: false, reason: 'not_allowed' };
-    },
-  } satisfies KeySpec<true>,
+  requireReviewBeforeInsert: alwaysTrueKey(
+    'Require review before insert',
+    'Always true: a note is written into the EHR only after the clinician has reviewed and approved it.',
+  ),
   templatesEnabled: {
     json: { type: 'array', items: { type: 'string' } },
     title: 'Note templates enabled',
