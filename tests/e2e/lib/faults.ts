@@ -23,6 +23,8 @@ export interface Hit {
   status: number;
   /** SHA-256 hex of the request body (POST): equals the egress preview id */
   bodySha: string | null;
+  /** the request's visitId (an id, never content): other engineers' extensions also use :8787 */
+  visitId: string | null;
   mode: FaultMode;
 }
 
@@ -121,7 +123,14 @@ export async function startFaultApi(opts: { upstream: string; port?: number; mod
     const body = Buffer.concat(chunks);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     const mode = api.mode;
-    const hit: Hit = { method: req.method ?? '', path, status: 0, bodySha: req.method === 'POST' ? createHash('sha256').update(body).digest('hex') : null, mode };
+    let visitId: string | null = null;
+    try {
+      const v = (JSON.parse(body.toString('utf8')) as { visitId?: unknown }).visitId;
+      if (typeof v === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(v)) visitId = v;
+    } catch {
+      // not JSON: no visit id
+    }
+    const hit: Hit = { method: req.method ?? '', path, status: 0, bodySha: req.method === 'POST' ? createHash('sha256').update(body).digest('hex') : null, visitId, mode };
     api.hits.push(hit);
     if (mode === 'healthy') {
       // forward as is (preflight too) to the real API and pipe its answer back
