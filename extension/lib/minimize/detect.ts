@@ -725,7 +725,10 @@ function visitTerms(text: string, out: Candidate[], terms: VisitTerms): void {
     const lower = cur.w.toLowerCase();
     // Banner name tokens, exact or fuzzy; also two transcript words that join into one ("Sand berg").
     for (const t of terms.bannerNameTokens) {
-      if (fuzzyNameMatch(cur.w, t)) {
+      // ASR glues a name onto a neighbouring syllable ("Walter Nair" → "wall, ternair"): a word that
+      // is not an ordinary word and holds a banner name token of 4+ letters is that name.
+      const glued = t.length >= 4 && lower.length > t.length && lower.length <= t.length + 4 && lower.includes(t.toLowerCase()) && !isCommonWord(lower);
+      if (glued || fuzzyNameMatch(cur.w, t)) {
         out.push({ start: cur.start, end: cur.end, type: 'NAME', prio: 78, source: 'banner' });
         break;
       }
