@@ -124,6 +124,7 @@ export const ErrorCode = z.enum([
   'note_invalid',
   'already_approved',
   'export_not_allowed',
+  'audit_chain_broken',
   'storage_failed',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

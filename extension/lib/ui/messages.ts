@@ -32,5 +32,6 @@ export const ERROR_TEXT: Record<ErrorCode, string> = {
   note_invalid: 'The note still contains a placeholder that could not be filled in. Edit it before approving.',
   already_approved: 'This note is approved and can no longer be changed here.',
   export_not_allowed: 'Your organisation does not allow exporting the audit trail.',
+  audit_chain_broken: 'The audit trail failed its integrity check, so it was not exported or signed. Tell your administrator; nothing was changed.',
   storage_failed: 'The encrypted store could not save this (the disk may be full). Nothing was deleted; free space and retry.',
 };

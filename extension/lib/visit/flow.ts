@@ -662,7 +662,7 @@ export class VisitFlow {
       throw code('storage_failed');
     }
     const r = await trail.export(signer, { allowed: this.#policy.auditExportAllowed, actor: this.#actor() });
-    if (!r.ok) throw code(r.code === 'export_not_allowed' ? 'export_not_allowed' : 'storage_failed');
+    if (!r.ok) throw code(r.code === 'export_not_allowed' ? 'export_not_allowed' : r.code === 'chain_broken' ? 'audit_chain_broken' : 'storage_failed');
     return { text: r.text, count: r.count };
   }
 }
