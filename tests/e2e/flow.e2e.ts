@@ -36,9 +36,9 @@ describe('a visit end to end (capture → vault → minimize → API → review 
     api = await startApi({ port: 8787, vars: { ALLOWED_ORIGINS: `chrome-extension://${DEV_EXTENSION_ID}` } });
     server = await serveDirs({ '/ehr/': join(ROOT, 'tests/fixtures/demo-ehr') });
     ext = extensionCopyWithLoopbackGrant(EXTENSION_DIR);
-    // the first 20.4 s of an in-room visit: the patient's name, birthday and a relative's name
-    // are in it (it ends in the pause after the fourth turn)
-    const clip = makeClip('a1-001.wav', 0, 20.4);
+    // the first 29.2 s of an in-room visit: the patient's name, birthday, a relative's name and
+    // the chief complaint are in it (it ends in the pause after the sixth turn)
+    const clip = makeClip('a1-001.wav', 0, 29.2);
     l = await launchWithExtension({ micWav: clip.path, extensionDir: ext.dir });
     ehr = await l.context.newPage();
     await ehr.goto(`${server.url}/ehr/index.html`);
