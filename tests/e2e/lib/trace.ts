@@ -416,7 +416,8 @@ export async function startTrace(launched: Launched, opts: { dir: string; api?: 
         await withTimeout(s.send(method, params), 5_000);
       } catch (e) {
         // an offscreen document's session has no Target domain (its workers are found by discovery)
-        const gone = !s.target.alive || contextClosed || s.target.gen !== gen || /has been closed|Target closed|No target/.test(String(e));
+        // 'trace stopped': stop() rejected a set-up still in flight (a target that appeared as the run ended)
+        const gone = !s.target.alive || contextClosed || stopped || s.target.gen !== gen || /has been closed|Target closed|No target|trace stopped/.test(String(e));
         if (!gone && !/wasn't found/.test(String(e))) errors.push(`${kindOf(s.target.type, s.target.url)} ${method}: ${String(e)}`);
       }
     };
