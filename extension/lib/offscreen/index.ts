@@ -117,7 +117,7 @@ export function startOffscreen(): void {
       // The last utterances are decoded after the stop; asr.transcript says when that is done.
       flushState = 'pending';
       void asr.flush(15 * 60_000).then(async (ok) => {
-        if (v !== null) await flow.finishVisit(v.id, asr.transcript().length).catch(() => undefined);
+        if (v !== null) await flow.finishVisit(v.id).catch(() => undefined);
         if (flushState === 'pending' && ok) flushState = 'done';
       });
       return status;

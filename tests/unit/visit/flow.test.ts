@@ -51,7 +51,7 @@ async function visitWithTranscript(flow: VisitFlow) {
   flow.onSegment(id, seg('s1', 0, 'Good morning Mr. Quillfeather, how is the knee?'));
   flow.onSegment(id, { ...seg('s2', 3, 'Take ibuprofen 400 mg three times a day.'), final: true });
   flow.onSegment(id, { ...seg('p1', 6, 'partial text'), final: false });
-  await flow.finishVisit(id, 2);
+  await flow.finishVisit(id);
   return id;
 }
 
