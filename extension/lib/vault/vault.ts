@@ -48,13 +48,20 @@ import { VaultError, toVaultError } from './errors.ts';
 import { deleteVisitRows, expiryOf, purgeExpiredRows, type PurgeResult } from './retention.ts';
 
 export interface Clock {
+  /** Wall-clock ms (timestamps, retention). */
   now(): number;
+  /**
+   * Monotonic ms for the idle lock (performance.now()): a wall-clock step back must not keep the
+   * vault open for days, and a step forward must not count as idleness. Defaults to now().
+   */
+  monotonic?(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
   clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>),
 };
@@ -156,7 +163,7 @@ export class Vault {
     if (!parsed.success) throw new VaultError('INVALID_INPUT');
     this.#config = parsed.data;
     if (this.#keys !== null) {
-      const idle = this.#clock.now() - this.#lastActivity;
+      const idle = this.#mono() - this.#lastActivity;
       this.#armTimer(Math.max(1, this.#config.idleLockMs - idle));
     }
   }
@@ -222,7 +229,7 @@ export class Vault {
   /** Counts as clinician activity (e.g. side panel interaction) for the idle timer. */
   touch(): void {
     this.#checkIdle();
-    if (this.#keys !== null) this.#lastActivity = this.#clock.now();
+    if (this.#keys !== null) this.#lastActivity = this.#mono();
   }
 
   /** Stops the idle timer (tests, or the host document unloading). Also locks. */
@@ -862,7 +869,7 @@ export class Vault {
   #becomeUnlocked(k: Unlocked): void {
     this.#visitKeys = new Map();
     this.#keys = k;
-    this.#lastActivity = this.#clock.now();
+    this.#lastActivity = this.#mono();
     this.#armTimer(this.config.idleLockMs);
   }
 
@@ -871,7 +878,7 @@ export class Vault {
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = null;
       if (this.#keys === null) return;
-      const idle = this.#clock.now() - this.#lastActivity;
+      const idle = this.#mono() - this.#lastActivity;
       if (idle >= this.config.idleLockMs) this.lock('idle_timeout');
       else this.#armTimer(this.config.idleLockMs - idle);
     }, Math.max(1, ms));
@@ -879,7 +886,12 @@ export class Vault {
 
   /** Locks if the idle time has passed even though the timer has not fired (throttled timers). */
   #checkIdle(): void {
-    if (this.#keys !== null && this.#clock.now() - this.#lastActivity >= this.config.idleLockMs) this.lock('idle_timeout');
+    if (this.#keys !== null && this.#mono() - this.#lastActivity >= this.config.idleLockMs) this.lock('idle_timeout');
+  }
+
+  /** Idle time is measured on the monotonic clock (see Clock.monotonic). */
+  #mono(): number {
+    return this.#clock.monotonic ? this.#clock.monotonic() : this.#clock.now();
   }
 
   #requireUnlocked(): Unlocked {
@@ -891,7 +903,7 @@ export class Vault {
   /** Start of every keyed operation: idle check, LOCKED refusal, activity stamp, epoch capture. */
   #begin(): Unlocked & { readonly epoch: number } {
     const k = this.#requireUnlocked();
-    this.#lastActivity = this.#clock.now();
+    this.#lastActivity = this.#mono();
     return { ...k, epoch: this.#epoch };
   }
 

@@ -13,12 +13,22 @@ export class ManualClock implements Clock {
   constructor(start = Date.UTC(2026, 10, 23, 9, 0, 0)) {
     this.t = start;
   }
+  /** the monotonic clock (performance.now()): moved by advance()/skip(), not by wall-clock jumps */
+  m = 0;
   now(): number {
     return this.t;
   }
+  monotonic(): number {
+    return this.m;
+  }
+  /** Time passes without any timer firing (throttled or suspended timers). */
+  skip(ms: number): void {
+    this.t += ms;
+    this.m += ms;
+  }
   setTimeout(fn: () => void, ms: number): unknown {
     const h = this.#next++;
-    this.#timers.set(h, { at: this.t + ms, fn });
+    this.#timers.set(h, { at: this.m + ms, fn });
     return h;
   }
   clearTimeout(h: unknown): void {
@@ -29,16 +39,19 @@ export class ManualClock implements Clock {
   }
   /** Moves time forward, firing due timers in order (bounded: at most 10,000 firings). */
   advance(ms: number): void {
-    const end = this.t + ms;
+    const end = this.m + ms;
+    const wallOffset = this.t - this.m;
     for (let i = 0; i < 10_000; i++) {
       let due: [number, { at: number; fn: () => void }] | undefined;
       for (const e of this.#timers) if (e[1].at <= end && (!due || e[1].at < due[1].at)) due = e;
       if (!due) break;
       this.#timers.delete(due[0]);
-      this.t = Math.max(this.t, due[1].at);
+      this.m = Math.max(this.m, due[1].at);
+      this.t = this.m + wallOffset;
       due[1].fn();
     }
-    this.t = end;
+    this.m = end;
+    this.t = end + wallOffset;
   }
 }
 

@@ -27,8 +27,22 @@ describe('lock', () => {
   it('the idle time is configurable, and is enforced even if the timer never fires', async () => {
     const { vault, clock } = await unlockedVault({ idleLockMs: 30_000 });
     const id = await vault.createVisit();
-    clock.t += 31_000; // time passes without timers firing (throttled/suspended timers)
+    clock.skip(31_000); // time passes without timers firing (throttled/suspended timers)
     expect(await codeOf(vault.listSegments(id))).toBe('LOCKED');
+    vault.dispose();
+  });
+
+  it('idle is measured on the monotonic clock: a wall-clock step back does not keep the vault open, a step forward does not lock it', async () => {
+    const { vault, clock } = await unlockedVault({ idleLockMs: 60_000 });
+    const id = await vault.createVisit();
+    clock.t -= 3 * 86_400_000; // the system clock is set 3 days back
+    await vault.putSegment(id, seg('s', 0, 'x')); // activity, stamped on the stepped-back wall clock
+    clock.t += 3 * 86_400_000; // and put right again: 3 days "pass" in no time
+    expect(await vault.listSegments(id)).toHaveLength(1);
+    expect(vault.isUnlocked).toBe(true);
+    clock.t -= 3 * 86_400_000; // back again; real idleness still locks after idleLockMs
+    clock.advance(60_000 + 1);
+    expect(vault.isUnlocked).toBe(false);
     vault.dispose();
   });
 
