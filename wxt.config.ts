@@ -39,8 +39,11 @@ export default defineConfig({
     cross_origin_embedder_policy: { value: 'require-corp' },
     cross_origin_opener_policy: { value: 'same-origin' },
     content_security_policy: {
-      // wasm-unsafe-eval is the minimum WebAssembly needs; no remote code, no eval.
-      extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'",
+      // wasm-unsafe-eval is the minimum WebAssembly needs; no remote code, no eval. connect-src:
+      // the extension's own files, https, and plain http only to loopback (the apiBaseUrl rule of
+      // lib/policy/keys.ts) — no ws:, no http to the network, even if code were tricked into it.
+      extension_pages:
+        "script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src 'self' https: http://127.0.0.1:* http://localhost:*",
     },
     storage: { managed_schema: 'managed_schema.json' },
   },

@@ -238,7 +238,7 @@ describe(`built extension (${relative(ROOT, EXTENSION_DIR)})`, () => {
       expect(snap.content_scripts ?? []).toEqual([]);
       expect(snap.externally_connectable).toBeNull();
       expect(snap.web_accessible_resources).toBeNull();
-      expect((snap.content_security_policy as { extension_pages: string }).extension_pages).toBe("script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
+      expect((snap.content_security_policy as { extension_pages: string }).extension_pages).toBe("script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; connect-src 'self' https: http://127.0.0.1:* http://localhost:*");
     });
 
     it('negative: a mutated copy of the manifest is caught, naming each changed field', () => {
@@ -359,6 +359,41 @@ describe(`built extension (${relative(ROOT, EXTENSION_DIR)})`, () => {
       await plain.setContent('<p>x</p>');
       expect(((await plain.evaluate(probe)) as Record<string, string>).eval).toBe('2');
       await plain.close();
+      await page.close();
+    });
+
+    it('connect-src: plain http to the network and ws: are refused by the CSP; loopback http and the extension itself are not', async () => {
+      const page = await l.context.newPage();
+      await page.goto(`chrome-extension://${l.extensionId}/permission.html`);
+      const outcome = (await page.evaluate(async () => {
+        const violations: string[] = [];
+        document.addEventListener('securitypolicyviolation', (e) => violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+        const tryFetch = async (u: string) => {
+          try {
+            await fetch(u, { signal: AbortSignal.timeout(3_000) });
+            return 'ok';
+          } catch (e) {
+            return (e as Error).name;
+          }
+        };
+        const r: Record<string, string> = {};
+        r.self = await tryFetch('/manifest.json');
+        r.network = await tryFetch('http://10.255.255.1:9/x'); // never routable here; refused before any packet
+        r.loopback = await tryFetch('http://127.0.0.1:9/x'); // closed port: a network error, not a CSP refusal
+        try {
+          new WebSocket('ws://127.0.0.1:9/x');
+          r.ws = 'opened';
+        } catch (e) {
+          r.ws = (e as Error).name;
+        }
+        await new Promise((res) => setTimeout(res, 300));
+        return { r, violations };
+      })) as { r: Record<string, string>; violations: string[] };
+      expect(outcome.r.self).toBe('ok');
+      expect(outcome.r.network).toBe('TypeError');
+      expect(outcome.violations.some((v) => v.startsWith('connect-src http://10.255.255.1'))).toBe(true);
+      expect(outcome.violations.some((v) => v.includes('127.0.0.1:9/x') && v.startsWith('connect-src http:'))).toBe(false);
+      expect(outcome.violations.some((v) => v.startsWith('connect-src ws://127.0.0.1'))).toBe(true);
       await page.close();
     });
 
