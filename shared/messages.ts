@@ -26,8 +26,8 @@ export const Channel = z.enum(['in_person', 'telehealth']);
 export type Channel = z.infer<typeof Channel>;
 
 export const CaptureStart = cmd('offscreen', 'capture.start', {
-  /** absent: the offscreen visit flow creates the visit in the vault and answers with its id */
-  visitId: VisitId.optional(),
+  // No visitId: every capture starts a new visit through the flow's gates (vault unlocked, consent
+  // per policy, audited). A caller-chosen id would have skipped them (strict: an id is refused).
   mic: z.boolean(),
   /** the clinician attested the patient's consent to recording (checked against policy) */
   consent: z.boolean().default(false),

@@ -102,7 +102,7 @@ export function startOffscreen(): void {
     'capture.start': async (m) => {
       if (session.status().state === 'recording' || session.status().state === 'paused') throw new CodedError('already_recording');
       const channel = m.tabStreamId !== undefined ? 'telehealth' : 'in_person';
-      const visitId = m.visitId ?? (await flow.beginVisit({ consent: m.consent, channel }));
+      const visitId = await flow.beginVisit({ consent: m.consent, channel });
       visit = { id: visitId, startedAt: Date.now() };
       flushState = 'none';
       asr.begin(asrConfig(m.tabStreamId !== undefined));

@@ -64,6 +64,11 @@ describe('route', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('capture.start takes no caller-chosen visit id (every capture goes through the consent and vault gates)', () => {
+    expect(Command.safeParse({ target: 'offscreen', cmd: 'capture.start', mic: true, consent: true }).success).toBe(true);
+    expect(Command.safeParse({ target: 'offscreen', cmd: 'capture.start', mic: true, consent: false, visitId: 'v_0123456789abcdef' }).success).toBe(false);
+  });
+
   it('a handler that throws yields handler_failed, never the error text', async () => {
     const r = await route('background', { 'visit.stop': () => { throw new Error('Walter Nair'); } }, { target: 'background', cmd: 'visit.stop' }, page, SELF);
     expect(r).toEqual({ ok: false, error: { code: 'handler_failed' } });
