@@ -93,6 +93,23 @@ describe('openai-compatible provider against the local MOCK endpoint (loopback H
     expect(res.status).toBe(502);
     expect(requestLog()).toMatchObject({ failure: 'not_configured' });
   });
+  it('a plain-http endpoint off this machine (or one with credentials in the URL) is refused: 502 not_configured, nothing sent', async () => {
+    for (const url of ['http://llm.example.org/v1', 'http://10.0.0.5:8080/v1', 'https://user:pw@llm.example.org/v1', 'ftp://llm.example.org/v1']) {
+      let sent = 0;
+      const { res } = await call(visit(), {
+        env: llmEnv('ok', { OPENAI_BASE_URL: url }),
+        deps: {
+          fetch: async () => {
+            sent++;
+            return new Response('{}');
+          },
+        },
+      });
+      expect(res.status, url).toBe(502);
+      expect(sent, url).toBe(0);
+      expect(requestLog()).toMatchObject({ failure: 'not_configured' });
+    }
+  });
   it('the extractor can still be requested explicitly when an LLM is configured', async () => {
     const { res, json } = await call(visit({ options: { provider: 'extractor' } }), { env: llmEnv('http500') });
     expect(res.status).toBe(200);
@@ -102,7 +119,7 @@ describe('openai-compatible provider against the local MOCK endpoint (loopback H
     const seen: Request[] = [];
     const mock = createMockLlm();
     const { res } = await call(visit(), {
-      env: llmEnv('ok', { OPENAI_BASE_URL: 'http://mock.invalid/v1' }),
+      env: llmEnv('ok', { OPENAI_BASE_URL: 'https://mock.invalid/v1' }),
       deps: {
         fetch: async (input, init) => {
           const r = new Request(input as string, init);

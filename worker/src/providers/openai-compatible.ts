@@ -20,7 +20,8 @@ export const openAiCompatibleProvider: NoteProvider = {
   id: 'openai-compatible',
   async generate(req, { config, deps, onAttempt }) {
     const { baseUrl, apiKey, model, timeoutMs, maxRetries } = config.openai;
-    if (!/^https?:\/\//.test(baseUrl) || model === '') return { ok: false, failure: 'not_configured', attempts: 0 };
+    // https only (the transcript travels in it); plain http only to loopback (a local gateway or the test mock)
+    if (!endpointAllowed(baseUrl) || model === '') return { ok: false, failure: 'not_configured', attempts: 0 };
     const prompt = buildPrompt(req);
     const body = JSON.stringify({
       model,
@@ -68,3 +69,16 @@ export const openAiCompatibleProvider: NoteProvider = {
     return { ok: true, note: note.note, attempts: result.attempts, secrets: { canary: prompt.canary, system: prompt.system } };
   },
 };
+
+/** An LLM endpoint the transcript may be sent to: https, or http to this machine only. */
+export function endpointAllowed(baseUrl: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(baseUrl);
+  } catch {
+    return false;
+  }
+  if (u.username || u.password) return false;
+  if (u.protocol === 'https:') return true;
+  return u.protocol === 'http:' && (u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]');
+}
