@@ -65,7 +65,7 @@ export function startBackground(): void {
   const installHooks = (p: EffectivePolicy): void => {
     hooks?.dispose();
     hooks = installBackgroundVaultHooks({ idle: chrome.idle, alarms: chrome.alarms, runtime: chrome.runtime }, vault, {
-      config: { idleLockMs: p.idleLockMinutes * 60_000, draftTtlMs: p.draftRetentionHours * 3_600_000, approvedTtlMs: p.approvedRetentionHours * 3_600_000 },
+      config: { idleLockMs: p.idleLockMinutes * 60_000, draftTtlMs: p.draftRetentionHours * 3_600_000, approvedTtlMs: p.approvedRetentionHours * 3_600_000, auditTtlMs: p.auditRetentionDays * 86_400_000 },
       isRecording: () => recording,
       onPurged: (r) => {
         log('info', 'vault.purged', { visits: r.visits, auditEntries: r.auditEntries, corruptRows: r.corruptRows });

@@ -20,8 +20,12 @@ export const VaultConfig = z
     draftTtlMs: Ms.default(DEFAULT_DRAFT_TTL_MS),
     /** Approved visits expire this long after approval (default 72 h). */
     approvedTtlMs: Ms.default(DEFAULT_APPROVED_TTL_MS),
-    /** Audit entries (codes + ids, no content) are kept this long (default 30 days). */
-    auditTtlMs: Ms.default(30 * 24 * 3600_000),
+    /**
+     * Audit entries (codes + ids, no content) are kept this long: default 2190 days (6 years, HIPAA
+     * documentation retention), the same as the policy key auditRetentionDays' default, so a purge
+     * that runs before the policy is read deletes nothing an admin expects kept.
+     */
+    auditTtlMs: Ms.default(2190 * 24 * 3600_000),
     /** PIN/passphrase length bounds (characters, after NFKC). */
     pinMinLength: z.number().int().min(4).max(64).default(6),
     pinMaxLength: z.number().int().min(8).max(1024).default(256),

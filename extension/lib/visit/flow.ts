@@ -114,6 +114,7 @@ export class VisitFlow {
   readonly #now: () => number;
   #trail: AuditTrail | null = null;
   #trailOpening: Promise<AuditTrail | null> | null = null;
+  #lastAuditPrune = -Infinity;
   /** audit events that arrived while the vault was locked (content-free), appended on unlock */
   #auditBuffer: Array<{ event: AuditEvent; at: Date }> = [];
   /** finals not yet sealed (vault locked mid-visit), per visit */
@@ -167,8 +168,16 @@ export class VisitFlow {
   async #openTrail(): Promise<AuditTrail | null> {
     if (this.#trail !== null) return this.#trail;
     if (!this.#vault.isUnlocked) return null;
-    this.#trailOpening ??= AuditTrail.open(new VaultAuditStore(this.#vault))
+    this.#trailOpening ??= AuditTrail.open(new VaultAuditStore(this.#vault), { now: () => new Date(this.#now()) })
       .then((t) => (this.#vault.isUnlocked ? (this.#trail = t) : null))
+      .then((t) => {
+        // audit retention (policy auditRetentionDays): at most once a day, when the trail opens
+        if (t !== null && this.#now() - this.#lastAuditPrune >= 86_400_000) {
+          this.#lastAuditPrune = this.#now();
+          void t.prune(this.#policy.auditRetentionDays);
+        }
+        return t;
+      })
       .catch(() => null)
       .finally(() => (this.#trailOpening = null));
     return this.#trailOpening;

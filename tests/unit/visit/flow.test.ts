@@ -149,4 +149,23 @@ describe('VisitFlow', () => {
     expect(actions).toEqual(expect.arrayContaining(['visit_created', 'consent_attested', 'capture_started', 'transcript_viewed', 'egress_sent', 'note_generated', 'note_approved', 'note_inserted', 'audit_exported']));
     expect(text).not.toMatch(/Quillfeather|ibuprofen|knee/i);
   });
+
+  it('audit retention: records older than auditRetentionDays are pruned when the trail opens, and the pruning is itself recorded', async () => {
+    const { flow, vault, clock } = await setup((b) => echoNote(b));
+    flow.applyPolicy({ ...defaultPolicy(), auditRetentionDays: 30 }, ['auditRetentionDays']);
+    const id = await visitWithTranscript(flow);
+    await flow.get(id);
+    await flow.flushAudit();
+    const before = (await flow.exportAudit()).text;
+    expect(before).toContain('visit_created');
+    clock.advance(31 * 86_400_000);
+    await vault.unlock(PIN); // the idle lock fired meanwhile; the trail re-opens on unlock
+    await flow.flushAudit();
+    await new Promise((r) => setTimeout(r, 50)); // the prune runs beside the flush
+    const { text } = await flow.exportAudit();
+    const actions = text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { action?: string }).action).filter(Boolean);
+    expect(actions).not.toContain('visit_created');
+    expect(actions).toContain('audit_pruned');
+    expect((await verifyExport(text)).code).toBe('ok');
+  });
 });
