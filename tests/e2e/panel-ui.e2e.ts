@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchWithExtension, type Launched } from './lib/browser.ts';
 import { TEST_PIN, unlockPanel } from './lib/panel.ts';
 import { vaultCall } from './ehr/insert-harness.ts';
+import { verifyExport } from '../../extension/lib/audit/index.ts';
 
 /**
  * The side panel as a person sees it (sidepanel.html opened as a tab at a side panel's size),
@@ -485,6 +486,21 @@ describe('side panel UI: screenshots, 125 % zoom, keyboard, contrast, console', 
     }
     console.info(`[panel-ui] focusable/reached: ${Object.entries(states).map(([k, s]) => `${k} ${s.focusable.length}/${s.reached.length}`).join(', ')}`);
   }, 300_000);
+
+  it('audit export: the button saves a signed JSONL file that verifies and holds no transcript content', async () => {
+    if (await page.getByTestId('vault-gate').isVisible()) await unlockPanel(page);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByTestId('audit-export').click()]);
+    expect(download.suggestedFilename()).toMatch(/^scribe-audit-\d{4}-\d{2}-\d{2}\.jsonl$/);
+    const text = readFileSync((await download.path())!, 'utf8');
+    expect((await verifyExport(text)).code).toBe('ok');
+    const actions = text.split('\n').filter(Boolean).map((x) => (JSON.parse(x) as { action?: string }).action);
+    expect(actions).toContain('note_approved'); // the keyboard test approved a note through the flow
+    expect(actions.filter(Boolean).at(-1)).toBe('audit_exported');
+    const status = page.getByTestId('audit-exported');
+    await status.waitFor();
+    expect(Number(await status.getAttribute('data-count'))).toBe(actions.filter(Boolean).length);
+    for (const t of [...VISIT.turns, ...KB_VISIT.turns]) for (const w of t.text.match(/[A-Za-z]{9,}/g) ?? []) expect(text.includes(w), 'audit holds no transcript words').toBe(false);
+  }, 120_000);
 
   it('contrast: every measured colour pair meets WCAG 2.2 AA in both schemes', () => {
     for (const scheme of ['light', 'dark'] as const) {
