@@ -43,11 +43,17 @@ export interface EngineOptions {
   windowPauseMs?: number;
   /** a window is closed once its first utterance has waited this long (latency bound) */
   windowMaxWaitS?: number;
+  /**
+   * What counts as the pause that closes a window: 'track' — this source is silent; 'conversation'
+   * — every source is silent (telehealth: the mic is silent whenever the remote party talks, so a
+   * per-track pause closes a window at every turn and decodes each short turn in its own 30 s pass).
+   */
+  windowPauseScope?: 'track' | 'conversation';
   /** silence put between packed utterances (s), at most the real gap */
   gapS?: number;
 }
 
-const WINDOW_DEFAULTS = { windowS: 28, windowPauseMs: 1500, windowMaxWaitS: 15, gapS: 0.3 };
+const WINDOW_DEFAULTS = { windowS: 28, windowPauseMs: 1500, windowMaxWaitS: 15, gapS: 0.3, windowPauseScope: 'track' as 'track' | 'conversation' };
 
 export interface SegmentOut extends TranscriptSegment {
   /** end-of-speech → emit latency (finals only), for the stats */
@@ -100,6 +106,8 @@ interface Track {
   /** (sampleEnd, wallMs) arrivals, for latency: last ~60 s only */
   arrivals: [number, number][];
   samples: number;
+  /** wall time (now()) of the last frame this source was in speech */
+  lastSpeechWall: number;
 }
 
 interface Job {
@@ -107,6 +115,9 @@ interface Job {
   audio: Float32Array;
   done: (r: string | TimedText[] | null) => void;
 }
+
+/** how often live text is retried after it was found too slow (ms) */
+const LIVE_PROBE_MS = 10_000;
 
 let counter = 0;
 const newId = (source: Source): string => `${source}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
@@ -235,6 +246,7 @@ export class AsrEngine {
       windowPauseMs: opts.windowPauseMs ?? WINDOW_DEFAULTS.windowPauseMs,
       windowMaxWaitS: opts.windowMaxWaitS ?? WINDOW_DEFAULTS.windowMaxWaitS,
       gapS: opts.gapS ?? WINDOW_DEFAULTS.gapS,
+      windowPauseScope: opts.windowPauseScope ?? WINDOW_DEFAULTS.windowPauseScope,
     };
     this.live = live ?? transcriber;
   }
@@ -253,6 +265,7 @@ export class AsrEngine {
         window: { items: [], len: 0 },
         arrivals: [],
         samples: 0,
+        lastSpeechWall: -Infinity,
       };
       this.tracks.set(source, t);
     }
@@ -271,6 +284,7 @@ export class AsrEngine {
       for (const f of frames) {
         const p = await t.scorer.score(f);
         for (const ev of t.seg.push(f, p)) this.onSegEvent(t, ev);
+        if (t.seg.inSpeech) t.lastSpeechWall = this.now();
         this.checkWindow(t);
       }
       this.pump();
@@ -328,7 +342,11 @@ export class AsrEngine {
     const first = win.items[0];
     if (!last || !first) return;
     const pos = t.seg.position;
-    const paused = !t.seg.inSpeech && pos - last.utt.speechEnd >= (this.w.windowPauseMs / 1000) * SAMPLE_RATE;
+    let paused = !t.seg.inSpeech && pos - last.utt.speechEnd >= (this.w.windowPauseMs / 1000) * SAMPLE_RATE;
+    if (paused && this.w.windowPauseScope === 'conversation') {
+      const now = this.now();
+      for (const o of this.tracks.values()) if (o !== t && (o.seg.inSpeech || now - o.lastSpeechWall < this.w.windowPauseMs)) paused = false;
+    }
     const waited = pos - first.utt.speechEnd >= this.w.windowMaxWaitS * SAMPLE_RATE;
     if (paused || waited) this.closeWindow(t);
   }
@@ -400,6 +418,7 @@ export class AsrEngine {
           this.stats.decodes.liveMs += took;
           this.recent.push(took);
           if (this.recent.length > 3) this.recent.shift();
+          this.lastLiveAt = this.now();
         }
         this.busy = false;
         this.pump();
@@ -500,8 +519,14 @@ export class AsrEngine {
   private keepsUp(): boolean {
     if (this.recent.length === 0) return true;
     const mean = this.recent.reduce((a, b) => a + b, 0) / this.recent.length;
-    return mean < (this.opts.partialEveryS * 1000) / 2;
+    if (mean < (this.opts.partialEveryS * 1000) / 2) return true;
+    // Too slow so far: probe again now and then (a load spike passes; without a probe `recent`
+    // would never change and live text would stay off for the rest of the visit).
+    return this.now() - this.lastLiveAt >= LIVE_PROBE_MS;
   }
+
+  /** when the last live decode finished (now()) */
+  private lastLiveAt = -Infinity;
 
   private emitPartialText(t: Track, id: string, u: Utterance, text: string): void {
     this.onSegment({

@@ -53,6 +53,8 @@ export const AsrConfig = z
     windowPauseMs: z.number().int().min(0).max(60_000).optional(),
     /** latency bound: a window closes once its first utterance waited this long (default 15 s) */
     windowMaxWaitS: z.number().min(0).max(120).optional(),
+    /** 'track' (default): a source's own pause closes its window; 'conversation': only a pause of every source */
+    windowPauseScope: z.enum(['track', 'conversation']).optional(),
     /** WASM threads; default hardwareConcurrency when cross-origin isolated, else 1 */
     threads: z.number().int().min(1).max(16).optional(),
   })

@@ -220,6 +220,7 @@ async function makeEngine(cfg: AsrConfig): Promise<AsrEngine> {
       windowS: cfg.windowS,
       windowPauseMs: cfg.windowPauseMs,
       windowMaxWaitS: cfg.windowMaxWaitS,
+      windowPauseScope: cfg.windowPauseScope,
     },
     t,
     (source) => scorers[source],

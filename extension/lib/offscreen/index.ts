@@ -27,10 +27,12 @@ function asrConfig(telehealth: boolean): AsrConfig {
     // telehealth: mic = clinician, tab = remote party; one in-room mic: unlabelled (no diarization)
     speakerMode: telehealth ? 'source' : 'unlabelled',
     partials: true,
-    // The clinical-vocabulary prompt (generic top-prescribed list) helped on one dev visit (WER
-    // 14.0 → 9.5%) but biases how unfamiliar names are spelt: with it on, an invented surname in
-    // the canary sweep came out in a form no test could find. Off until measured on the whole dev
-    // set and held-out audio (asr.design.md).
+    // The clinical-vocabulary prompt (a public top-prescribed list, asr.design.md) stays OFF.
+    // Measured on the whole dev set (bench/asr --pace fast, whisper-base): WER 14.5% → 13.2%, drug
+    // names 4 → 6 of 27 mentions. But through the real capture path it changed how an invented
+    // surname is spelt (canary sweep, in-person: 'Pemberwick' no longer written as spoken), and
+    // the minimizer finds banner names in the transcript by their spelling: a 1.3-point WER gain
+    // is not worth names the minimizer can no longer match.
     prompt: false,
     vad: 'silero',
   };

@@ -165,6 +165,46 @@ describe('AsrEngine', () => {
     expect(finals.map((s) => [s.source, s.speaker])).toEqual(expect.arrayContaining([['mic', 'clinician'], ['tab', 'remote']]));
   });
 
+  it("windowPauseScope 'conversation': turn-taking between two sources does not close a window at every turn", async () => {
+    // mic and tab fed side by side in 100 ms chunks on one clock: mic 1.6 s, tab 2 s, … 4 turns each,
+    // so each source alone is silent ≥ 1.8 s between its turns, the conversation never 1.5 s
+    const run = async (scope: 'track' | 'conversation') => {
+      const t = new FakeTranscriber(1);
+      const out: SegmentOut[] = [];
+      let now = 0;
+      const e = new AsrEngine({ speakerMode: 'source', partials: false, partialEveryS: 2, windowPauseMs: 1500, windowMaxWaitS: 60, windowPauseScope: scope }, t, () => new EnergyVad(), (s) => out.push(s), () => now);
+      const mic: Float32Array[] = [];
+      const tab: Float32Array[] = [];
+      for (let k = 0; k < 4; k++) {
+        mic.push(tone(1.6), silence(2.2));
+        tab.push(silence(1.7), tone(2), silence(0.1));
+      }
+      mic.push(silence(4));
+      tab.push(silence(4));
+      const cat = (xs: Float32Array[]) => {
+        const all = new Float32Array(xs.reduce((a, x) => a + x.length, 0));
+        let o = 0;
+        for (const x of xs) (all.set(x, o), (o += x.length));
+        return all;
+      };
+      const [m, b] = [cat(mic), cat(tab)];
+      for (let i = 0; i < Math.max(m.length, b.length); i += 1600) {
+        await e.push('mic', m.slice(i, i + 1600));
+        await e.push('tab', b.slice(i, i + 1600));
+        now += 100;
+      }
+      await e.flush();
+      return { windows: t.calls.filter((c) => c.kind === 'window').length, finals: out.filter((s) => s.final) };
+    };
+    const track = await run('track');
+    const conv = await run('conversation');
+    expect(track.windows).toBe(8); // every turn decoded alone
+    expect(conv.windows).toBe(2); // one window per source
+    expect(conv.finals.filter((s) => s.source === 'mic')).toHaveLength(4);
+    expect(conv.finals.filter((s) => s.source === 'tab')).toHaveLength(4);
+    expect(conv.finals.every((s) => s.speaker === (s.source === 'mic' ? 'clinician' : 'remote'))).toBe(true);
+  });
+
   it('emits partials for long speech, then a final with the same id', async () => {
     const t = new FakeTranscriber(1);
     const out: SegmentOut[] = [];
@@ -211,7 +251,13 @@ describe('AsrEngine on a slow decoder', () => {
     await e.flush();
     expect(e.stats.decodes.utterances).toBe(3); // every utterance reached a final decode
     expect(out.filter((s) => s.final).length).toBeGreaterThanOrEqual(1);
-    // live decodes stop once their times are known to be too slow: at most the first 3
-    expect(e.stats.decodes.partial + e.stats.decodes.draft).toBeLessThanOrEqual(3);
+    // live decodes stop once their times are known to be too slow: the first 3, and a probe at most every 10 s
+    expect(e.stats.decodes.partial + e.stats.decodes.draft).toBeLessThanOrEqual(3 + Math.ceil(clock / 10_000));
+    const before = e.stats.decodes.partial + e.stats.decodes.draft;
+    // the load passes: after 10 s a probe decode runs, and live text comes back
+    clock += 10_000;
+    await feed(e, 'mic', tone(6), true);
+    await feed(e, 'mic', silence(1), true);
+    expect(e.stats.decodes.partial + e.stats.decodes.draft).toBeGreaterThan(before);
   });
 });
