@@ -7,14 +7,18 @@
  *     the point ("98.6"); ordinals ("5th") → cardinal digits ("5"); spelled-out numbers
  *     ("five hundred", "twenty-one", "nineteen fifty") → digits ("500", "21", "1950") — a year read
  *     as two pairs ("nineteen fifty") becomes "1950"; "oh"/"zero" inside a digit run count as 0.
- *     Ordinal words ("fifth", "twenty-first") → digits too. Digit strings read one by one
- *     ("4 1 2") stay separate tokens on both sides (whisper usually joins them; that costs WER
- *     honestly).
+ *     Ordinal words ("fifth", "twenty-first") → digits too. Adjacent whole-number tokens are
+ *     joined into one ("686 8551", "68 68 551" and "6868551" are all "6868551"): how digits of a
+ *     phone, member id or date are grouped is formatting, not recognition (the references group
+ *     them one way, Whisper another); a wrong digit still makes the joined token wrong.
  *     Dose units: "mg"/"milligram" → "milligrams" (also mcg, ml, kg, lb/lbs), "600mg" → "600
  *     milligrams", "3x" → "3 times" — the reference writes both "500 mg" and "600 milligrams".
  *  3. Punctuation stripped: everything except letters, digits, apostrophes inside words and a
- *     decimal point between digits becomes a space; hyphens split words ("follow-up" → "follow up").
- *  4. Whitespace collapsed; the result is split into words.
+ *     decimal point between digits becomes a space; hyphens split words ("follow-up" → "follow up");
+ *     letters and digits glued together are split ("w954689974" → "w 954689974", "3cv5" → "3 cv 5").
+ *  4. Spelling variants one way (as Whisper's English normalizer does): dr → doctor, mr → mister,
+ *     mrs → missus, ms → miss, alright → all right, ok → okay, wifi → wi fi.
+ *  5. Whitespace collapsed; the result is split into words.
  */
 
 const ONES: Record<string, number> = {
@@ -35,6 +39,10 @@ const UNITS: Record<string, string> = {
   milliliter: 'milliliters', kg: 'kilograms', kilogram: 'kilograms', lb: 'pounds', lbs: 'pounds',
 };
 const SCALES: Record<string, number> = { hundred: 100, thousand: 1000, million: 1_000_000 };
+/** spelling variants → one form (both sides) */
+const VARIANTS: Record<string, string[]> = {
+  dr: ['doctor'], mr: ['mister'], mrs: ['missus'], ms: ['miss'], alright: ['all', 'right'], ok: ['okay'], wifi: ['wi', 'fi'],
+};
 
 function isNumWord(w: string): boolean {
   return w in ONES || w in TENS || w in SCALES;
@@ -120,6 +128,7 @@ export function normalize(text: string): string[] {
   t = t.replace(/(\d)\.(\d)/g, '$1\u2024$2');
   t = t.replace(/[^a-z0-9'\u2024]+/g, ' ');
   t = t.replace(/\u2024/g, '.');
+  t = t.replace(/([a-z])(?=\d)/g, '$1 ').replace(/(\d)(?=[a-z])/g, '$1 ');
   t = t.replace(/(^|\s)'+|'+(?=\s|$)/g, ' ');
   // Ordinal words become digits at once (a date's "fifth" must not merge with a following year).
   const raw = t.split(/\s+/).filter(Boolean);
@@ -130,6 +139,7 @@ export function normalize(text: string): string[] {
     if (base !== undefined && prev in TENS && (ONES[base] ?? 10) < 10) {
       flat[flat.length - 1] = String((TENS[prev] ?? 0) + (ONES[base] ?? 0)); // "twenty first"
     } else if (base !== undefined) flat.push(String(ONES[base] ?? TENS[base] ?? base));
+    else if (VARIANTS[w]) flat.push(...VARIANTS[w]);
     else flat.push(UNITS[w] ?? w);
   }
   const out: string[] = [];
@@ -154,7 +164,14 @@ export function normalize(text: string): string[] {
       i++;
     }
   }
-  return out;
+  // adjacent whole numbers → one token (digit grouping is formatting)
+  const joined: string[] = [];
+  for (const w of out) {
+    const prev = joined.at(-1);
+    if (prev !== undefined && /^\d+$/.test(w) && /^\d+$/.test(prev)) joined[joined.length - 1] = prev + w;
+    else joined.push(w);
+  }
+  return joined;
 }
 
 /** Levenshtein alignment counts over words. */

@@ -4,14 +4,14 @@ import { normalize, wer } from '../../../extension/lib/asr/wer.ts';
 
 describe('WER normalizer', () => {
   it('lower-cases and strips punctuation, splitting hyphens', () => {
-    expect(normalize('Hello, Mr. Nair! Follow-up?')).toEqual(['hello', 'mr', 'nair', 'follow', 'up']);
+    expect(normalize('Hello, Mr. Nair! Follow-up?')).toEqual(['hello', 'mister', 'nair', 'follow', 'up']);
     expect(normalize("I'm the wife. Don't.")).toEqual(["i'm", 'the', 'wife', "don't"]);
   });
 
   it('normalizes numbers the same way whether written as digits or words', () => {
     expect(normalize('ibuprofen 600 milligrams')).toEqual(normalize('ibuprofen six hundred milligrams'));
-    expect(normalize('born July fifth, nineteen fifty')).toEqual(['born', 'july', '5', '1950']);
-    expect(normalize('born July 5th, 1950')).toEqual(['born', 'july', '5', '1950']);
+    expect(normalize('born July fifth, nineteen fifty')).toEqual(normalize('born July 5th, 1950'));
+    expect(normalize('born July 5th, 1950')).toEqual(['born', 'july', '51950']);
     expect(normalize('twenty-one days')).toEqual(['21', 'days']);
     expect(normalize('1,200 steps')).toEqual(['1200', 'steps']);
     expect(normalize('temp 98.6')).toEqual(['temp', '98.6']);
@@ -24,7 +24,17 @@ describe('WER normalizer', () => {
   it('spells dose units one way on both sides', () => {
     expect(normalize('IV Profen 600mg 3x daily')).toEqual(['iv', 'profen', '600', 'milligrams', '3', 'times', 'daily']);
     expect(normalize('naproxen 500 mg twice daily')).toEqual(normalize('naproxen five hundred milligrams twice daily'));
-    expect(normalize('serial 8219VX8781')).toEqual(['serial', '8219vx8781']);
+    expect(normalize('serial 8219VX8781')).toEqual(['serial', '8219', 'vx', '8781']);
+    expect(normalize('Searcherline50mg')).toEqual(['searcherline', '50', 'milligrams']);
+  });
+
+  it('joins digit groups and spells common variants one way, the same on both sides', () => {
+    expect(normalize('call 686 8551')).toEqual(normalize('call 68 68 551'));
+    expect(normalize('member id W954689974')).toEqual(normalize('member ID w 954 689 974'));
+    expect(normalize('Dr. Bianchi said alright, OK, the WiFi')).toEqual(['doctor', 'bianchi', 'said', 'all', 'right', 'okay', 'the', 'wi', 'fi']);
+    expect(wer('code 3CV5', 'code 3 cv 5').wer).toBe(0);
+    // a wrong digit is still an error
+    expect(wer('call 686 8551', 'call 686 8552').wer).toBeGreaterThan(0);
   });
 
   it('keeps a lone "oh" as a word', () => {
