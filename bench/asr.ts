@@ -3,8 +3,14 @@
  * (the same bundle the offscreen document spawns), in headless Chromium, cross-origin isolated.
  *
  *   npx tsx bench/asr.ts [--models whisper-base,whisper-tiny] [--files a1-001,a1-002] [--pace realtime|fast]
- *                        [--prompt off|on] [--live same|whisper-tiny] [--window 28] [--pause 1500] [--maxwait 15]
- *                        [--ext .output/chrome-mv3] [--out bench-asr.json]
+ *                        [--prompt off|on] [--live same|whisper-tiny] [--window 28] [--pause 1500] [--maxwait 15] [--pause-scope track|conversation]
+ *                        [--ext .output/chrome-mv3] [--out bench-asr.json] [--dir other/eval/set]
+ *
+ * `--hyp-out DIR` writes each visit's final text to DIR/<model>.<id>.hyp.txt for error analysis
+ * (a file the caller asked for, never the console: the dev sets are synthetic, real audio is not).
+ * `--dir` runs another set laid out like ../shared/eval/dev (audio/<id>.wav or
+ * audio/<id>.clinician.wav + audio/<id>.remote.wav, audio/<id>.ref.txt, optional visits.jsonl with
+ * facts.medications for the drug/dose figures): visits the engine was not tuned on.
  *
  * The engine page is fed PCM directly (not the fake microphone, which can only play in real time
  * and is exercised by tests/e2e/asr): 100 ms chunks of 16 kHz mono, paced in real time by default so
@@ -27,7 +33,7 @@ const opt = (name: string, def: string): string => {
   return i >= 0 ? (args[i + 1] ?? def) : def;
 };
 const ROOT = resolve(import.meta.dirname, '..');
-const DEV = resolve(ROOT, '../shared/eval/dev');
+const DEV = resolve(opt('dir', resolve(ROOT, '../shared/eval/dev')));
 const AUDIO = join(DEV, 'audio');
 const EXT = resolve(ROOT, opt('ext', '.output/chrome-mv3'));
 const models = opt('models', 'whisper-base,whisper-tiny').split(',');
@@ -38,6 +44,7 @@ const liveModel = opt('live', 'same');
 const windowS = Number(opt('window', '28'));
 const windowPauseMs = Number(opt('pause', '1500'));
 const windowMaxWaitS = Number(opt('maxwait', '15'));
+const windowPauseScope = opt('pause-scope', 'track');
 const files = opt('files', readdirSync(AUDIO).filter((f) => /^[a-z0-9-]+\.ref\.txt$/.test(f)).map((f) => f.replace('.ref.txt', '')).join(',')).split(',');
 
 interface Visit {
@@ -46,7 +53,7 @@ interface Visit {
   facts: { medications?: { name: string; dose?: string }[] };
 }
 const visits = new Map<string, Visit>(
-  readFileSync(join(DEV, 'visits.jsonl'), 'utf8')
+  (existsSync(join(DEV, 'visits.jsonl')) ? readFileSync(join(DEV, 'visits.jsonl'), 'utf8') : '')
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Visit)
@@ -138,7 +145,7 @@ for (const model of models) {
   // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper
   await page.evaluate('globalThis.__name = (f) => f');
   const load = await page.evaluate(
-    async ({ asset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS }) => {
+    async ({ asset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope }) => {
       const g = globalThis as unknown as Record<string, unknown>;
       const w = new Worker(`/assets/${asset}`, { type: 'module', name: 'asr-bench' });
       const state = { status: null as unknown, segments: new Map<string, unknown>(), waits: new Map<number, (v: unknown) => void>() };
@@ -150,14 +157,14 @@ for (const model of models) {
         else if (m.seq !== undefined) state.waits.get(m.seq)?.(m.stats ?? true);
       };
       const t0 = performance.now();
-      w.postMessage({ type: 'init', config: { model, baseUrl: chrome.runtime.getURL('/'), backend: 'auto', speakerMode: 'source', partials: true, prompt, vad: 'silero', liveModel, windowS, windowPauseMs, windowMaxWaitS } });
+      w.postMessage({ type: 'init', config: { model, baseUrl: chrome.runtime.getURL('/'), backend: 'auto', speakerMode: 'source', partials: true, prompt, vad: 'silero', liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope } });
       for (;;) {
         await new Promise((r) => setTimeout(r, 200));
         const s = state.status as { phase: string } | null;
         if (s && (s.phase === 'ready' || s.phase === 'error')) return { status: s, wallMs: performance.now() - t0 };
       }
     },
-    { asset: workerAsset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS },
+    { asset: workerAsset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope },
   );
   const perFile: Record<string, unknown>[] = [];
   let totAudio = 0;
@@ -227,6 +234,7 @@ for (const model of models) {
     const finals = run.segments.filter((s) => s.final && s.text !== '').sort((a, b) => a.t0 - b.t0);
     const hyp = finals.map((s) => s.text).join(' ');
     const ref = readFileSync(join(AUDIO, `${id}.ref.txt`), 'utf8');
+    if (opt('hyp-out', '')) writeFileSync(join(opt('hyp-out', ''), `${model}.${id}.hyp.txt`), `${hyp}\n`);
     const w = wer(ref, hyp);
     const meds = visits.get(id)?.facts.medications ?? [];
     const d = mentions(ref, hyp, meds.map((m) => m.name));
