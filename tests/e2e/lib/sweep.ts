@@ -63,8 +63,8 @@ export const VISITS: SweepVisit[] = [
   },
   {
     id: 'telehealth',
-    banner: { name: 'Quimbleton, Harold', dob: '03/03/1951', mrn: 'ZQ-59132648' },
-    identifiers: ['Harold Quimbleton', 'Quimbleton', 'ZQ-59132648', '59132648', '03/03/1951', 'March 3, 1951'],
+    banner: { name: 'Winterbottle, Harold', dob: '03/03/1951', mrn: 'ZQ-59132648' },
+    identifiers: ['Harold Winterbottle', 'Winterbottle', 'ZQ-59132648', '59132648', '03/03/1951', 'March 3, 1951'],
     mrnDigits: '59132648',
     phrase: 'harvest parade',
     mic: {
@@ -77,7 +77,7 @@ export const VISITS: SweepVisit[] = [
     remote: {
       file: 'telehealth.remote.wav',
       lines: [
-        { voice: PAT, text: 'My name is Harold Quimbleton, born March third, nineteen fifty one.', gapS: 4 },
+        { voice: PAT, text: 'My name is Harold Winterbottle, born March third, nineteen fifty one.', gapS: 4 },
         { voice: PAT, text: 'Record number Z Q, five, nine, one, three, two, six, four, eight.', gapS: 0.7 },
         { voice: PAT, text: 'The rash on my elbow started after the harvest parade.', gapS: 3 },
         { voice: PAT, text: 'I take metformin five hundred milligrams twice a day.', gapS: 0.7 },
@@ -210,9 +210,10 @@ export async function readExtensionStorage(sw: Worker): Promise<{ text: string; 
   });
 }
 
-// `npx tsx tests/e2e/lib/sweep.ts`: (re)make the committed WAVs (needs espeak-ng)
+// `npx tsx tests/e2e/lib/sweep.ts [in-person|telehealth]`: (re)make the committed WAVs (needs espeak-ng)
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
-  for (const v of VISITS) {
+  const pick = process.argv.slice(2);
+  for (const v of VISITS.filter((x) => pick.length === 0 || pick.includes(x.id))) {
     for (const t of [v.mic, v.remote]) {
       if (!t) continue;
       synthesize(t.lines, join(CANARY_FIXTURES, t.file));
