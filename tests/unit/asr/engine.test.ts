@@ -184,7 +184,10 @@ describe('AsrEngine', () => {
       const cat = (xs: Float32Array[]) => {
         const all = new Float32Array(xs.reduce((a, x) => a + x.length, 0));
         let o = 0;
-        for (const x of xs) (all.set(x, o), (o += x.length));
+        for (const x of xs) {
+          all.set(x, o);
+          o += x.length;
+        }
         return all;
       };
       const [m, b] = [cat(mic), cat(tab)];
