@@ -77,7 +77,7 @@ export function startBackground(): void {
     const prev = policy;
     policy = u.resolution.effective;
     const changed = prev === null ? [] : changedPolicyKeys(prev, policy);
-    if (prev === null || changed.some((k) => ['idleLockMinutes', 'draftRetentionHours', 'approvedRetentionHours'].includes(k))) installHooks(policy);
+    if (prev === null || changed.some((k) => ['idleLockMinutes', 'draftRetentionHours', 'approvedRetentionHours', 'auditRetentionDays'].includes(k))) installHooks(policy);
     void pushPolicy(changed).catch(() => log('warn', 'background.policy_push_failed'));
     if (changed.length > 0) log('info', 'policy.changed', { keys: changed.length });
   }, { adminInstalled: async () => (await browser.management?.getSelf?.())?.installType === 'admin' });
