@@ -29,7 +29,7 @@ const HOUR_MS = 3_600_000;
 export function privacyReport(
   records: readonly AuditRecord[],
   visitId: string,
-  policy: { readonly draftRetentionHours: number; readonly approvedRetentionHours: number; readonly storeAudio: boolean },
+  policy: { readonly draftRetentionHours: number; readonly approvedRetentionHours: number },
 ): PrivacyReport {
   const mine = records.filter((r) => r.visitId === visitId);
   const firstOk = (a: AuditAction) => mine.find((r) => r.action === a && r.outcome === 'ok')?.ts ?? null;
@@ -58,7 +58,8 @@ export function privacyReport(
     removedAt,
     removedBy: deletedAt !== null ? 'deleted' : expiredAt !== null ? 'expired' : null,
     storedUntil,
-    audioStored: policy.storeAudio,
+    // what happened, not a setting: no code writes audio to storage (policy key storeAudio is always false)
+    audioStored: false,
     consentAttested: mine.some((r) => r.action === 'consent_attested' && r.outcome === 'ok'),
     totalBytesSent: egress.filter((e) => e.outcome === 'ok').reduce((s, e) => s + (e.bytes ?? 0), 0),
   };

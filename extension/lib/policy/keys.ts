@@ -117,6 +117,21 @@ function boolKey(title: string, description: string, def: boolean, fallback = de
   return { json: { type: 'boolean' }, title, description: `${description} Default ${def}.`, default: def, fallback, check: fromZod(z.boolean(), z.boolean()) };
 }
 
+/** A capability the product does not have: an admin may restate false, and true is rejected (and shown). */
+function alwaysFalseKey(title: string, description: string): KeySpec<false> {
+  return {
+    json: { type: 'boolean' },
+    title,
+    description: `${description} A true value is rejected and shown as a warning.`,
+    default: false,
+    fallback: false,
+    check: (raw: unknown): Check<false> => {
+      if (typeof raw !== 'boolean') return { ok: false, reason: 'wrong_type' };
+      return raw ? { ok: false, reason: 'not_allowed' } : { ok: true, value: false };
+    },
+  };
+}
+
 /** A safety rule an admin may restate but not switch off: false is rejected (and shown). */
 function alwaysTrueKey(title: string, description: string): KeySpec<true> {
   return {
@@ -222,7 +237,19 @@ export const POLICY_SPECS = {
     "Always true: the vault key is wrapped under the clinician's PIN, so without one the key would sit beside the data it protects and encryption at rest would be void.",
   ),
   pinMinLength: intKey('PIN minimum length', 'Minimum number of characters in the vault PIN.', 4, 32, 6),
-  storeAudio: boolKey('Store audio', 'Keep the (encrypted) audio with the visit, under the same retention.', false),
+  pinWipeAfterFailures: {
+    json: { type: 'integer' },
+    title: 'Wipe the vault after wrong PINs',
+    description:
+      'After this many wrong PINs in a row the vault is destroyed: every visit, draft and note on this computer, and its audit trail, are gone and a new PIN must be set. 0 = never (the back-off between attempts still applies). 0 or 5-50; default 0.',
+    default: 0,
+    fallback: 0,
+    check: fromZod(z.number(), z.number().int().refine((n) => n === 0 || (n >= 5 && n <= 50))),
+  } satisfies KeySpec<number>,
+  storeAudio: alwaysFalseKey(
+    'Store audio',
+    'Always false: audio is never written to storage. It is held in memory only until it is transcribed; the encrypted transcript is what the visit keeps.',
+  ),
   allowedEhrOrigins: {
     json: { type: 'array', items: { type: 'string' } },
     title: 'Allowed EHR origins',
@@ -296,7 +323,8 @@ export const EffectivePolicySchema = z
     idleLockMinutes: z.number().int().min(1).max(60),
     pinRequired: z.literal(true),
     pinMinLength: z.number().int().min(4).max(32),
-    storeAudio: z.boolean(),
+    pinWipeAfterFailures: z.number().int().refine((n) => n === 0 || (n >= 5 && n <= 50)),
+    storeAudio: z.literal(false),
     allowedEhrOrigins: z.array(z.string().refine(isValidOriginPattern)).max(200),
     requireReviewBeforeInsert: z.literal(true),
     templatesEnabled: z.array(TemplateId).min(1),

@@ -12,7 +12,7 @@ describe('privacyReport', () => {
     await trail.append(ev('visit_created', {}, 'v2'));
     await trail.append(ev('note_approved'));
     await trail.append(ev('note_inserted', { origin: 'https://ehr.example.org' }));
-    const r = privacyReport(await trail.forVisit('v1'), 'v1', { draftRetentionHours: 24, approvedRetentionHours: 48, storeAudio: false });
+    const r = privacyReport(await trail.forVisit('v1'), 'v1', { draftRetentionHours: 24, approvedRetentionHours: 48 });
     expect(r.egress).toEqual([{ ts: '2026-11-23T09:03:00.000Z', origin: 'https://api.example.org', bytes: 2048, placeholderCount: 5, outcome: 'ok' }]);
     expect(r.inserts).toEqual([{ ts: '2026-11-23T09:06:00.000Z', origin: 'https://ehr.example.org', outcome: 'ok' }]);
     expect(r.accesses.map((a) => a.action)).toEqual(['visit_created', 'consent_attested', 'egress_sent', 'note_approved', 'note_inserted']);
@@ -21,7 +21,7 @@ describe('privacyReport', () => {
     expect(r.totalBytesSent).toBe(2048);
     expect(r.consentAttested).toBe(true);
     await trail.append(ev('visit_deleted'));
-    const after = privacyReport(await trail.forVisit('v1'), 'v1', { draftRetentionHours: 24, approvedRetentionHours: 48, storeAudio: false });
+    const after = privacyReport(await trail.forVisit('v1'), 'v1', { draftRetentionHours: 24, approvedRetentionHours: 48 });
     expect(after.removedBy).toBe('deleted');
     expect(after.storedUntil).toBeNull();
   });

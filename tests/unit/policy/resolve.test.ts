@@ -30,7 +30,8 @@ const CASES: Record<PolicyKey, { valid: unknown; expect?: unknown; wrongType: un
   idleLockMinutes: { valid: 10, wrongType: [10], bad: 2.5, badReason: 'out_of_range' },
   pinRequired: { valid: true, wrongType: 'false', bad: false, badReason: 'not_allowed' },
   pinMinLength: { valid: 8, wrongType: {}, bad: 3, badReason: 'out_of_range' },
-  storeAudio: { valid: true, wrongType: 1, bad: 0, badReason: 'wrong_type' },
+  pinWipeAfterFailures: { valid: 10, wrongType: '10', bad: 3, badReason: 'out_of_range' },
+  storeAudio: { valid: false, wrongType: 1, bad: true, badReason: 'not_allowed' },
   allowedEhrOrigins: {
     valid: ['https://ehr.example.org', 'https://*.clinic.example', 'http://localhost:8080'],
     wrongType: 'https://ehr.example.org',
