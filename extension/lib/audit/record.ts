@@ -50,6 +50,7 @@ export const AUDIT_CODES = [
   'export_not_allowed',
   'bad_pin',
   'locked_out',
+  'vault_wiped',
   'network_error',
   'timeout',
   'http_error',

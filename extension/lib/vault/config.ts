@@ -34,7 +34,7 @@ export const VaultConfig = z
     /** First back-off delay; doubles with each further failure up to backoffMaxMs. */
     backoffBaseMs: Ms.default(5_000),
     backoffMaxMs: Ms.default(15 * 60_000),
-    /** Destroy the vault after this many consecutive wrong PINs (null: never). Policy decides. */
+    /** Destroy the vault after this many consecutive wrong PINs (null: never). Set from policy key pinWipeAfterFailures (0 = null). */
     wipeAfterFailures: z.number().int().min(5).nullable().default(null),
     /** Segments per sealed page (and loose writes between automatic page appends). Tests use a small one. */
     segmentsPerPage: z.number().int().min(2).max(MAX_SEGMENTS_PER_PAGE).default(SEGMENTS_PER_PAGE),

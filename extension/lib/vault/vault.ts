@@ -120,7 +120,7 @@ interface Unlocked {
 }
 
 /** The settings policy may change while the vault runs (lib/policy → offscreen flow). */
-export type LiveVaultSettings = Partial<Pick<VaultConfigInput, 'idleLockMs' | 'draftTtlMs' | 'approvedTtlMs' | 'auditTtlMs' | 'pinMinLength'>>;
+export type LiveVaultSettings = Partial<Pick<VaultConfigInput, 'idleLockMs' | 'draftTtlMs' | 'approvedTtlMs' | 'auditTtlMs' | 'pinMinLength' | 'wipeAfterFailures'>>;
 
 export class Vault {
   #config: VaultConfig;

@@ -156,6 +156,7 @@ export class VisitFlow {
         approvedTtlMs: p.data.approvedRetentionHours * 3_600_000,
         auditTtlMs: p.data.auditRetentionDays * 86_400_000,
         pinMinLength: p.data.pinMinLength,
+        wipeAfterFailures: p.data.pinWipeAfterFailures === 0 ? null : p.data.pinWipeAfterFailures,
       });
     } catch {
       log('warn', 'flow.policy_vault_config_refused');
@@ -228,7 +229,10 @@ export class VisitFlow {
         await this.flushAudit();
         await this.#flushPending();
       } else {
-        const c: AuditCode = errCode === 'BACKOFF' ? 'locked_out' : errCode === 'WRONG_PIN' ? 'bad_pin' : 'unknown_error';
+        // NOT_INITIALIZED from an unlock: the policy's wipe-after-N-wrong-PINs destroyed the vault
+        // (this record waits in the buffer and opens the new vault's trail once a PIN is set)
+        const c: AuditCode =
+          errCode === 'BACKOFF' ? 'locked_out' : errCode === 'WRONG_PIN' ? 'bad_pin' : errCode === 'NOT_INITIALIZED' && cmd === 'vault.unlock' ? 'vault_wiped' : 'unknown_error';
         this.#audit('vault_unlock_failed', { outcome: 'denied', details: { code: c } });
       }
     }

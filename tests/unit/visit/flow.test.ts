@@ -168,4 +168,43 @@ describe('VisitFlow', () => {
     expect(actions).toContain('audit_pruned');
     expect((await verifyExport(text)).code).toBe('ok');
   });
+  it('policy pinWipeAfterFailures: the 5th wrong PIN wipes the vault, and the new vault\'s trail records why', async () => {
+    const { flow, vault, clock } = await setup((b) => echoNote(b));
+    flow.applyPolicy({ ...defaultPolicy(), pinWipeAfterFailures: 5 }, ['pinWipeAfterFailures']);
+    const id = await visitWithTranscript(flow);
+    vault.lock();
+    const codes: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      let c = 'OK';
+      try {
+        await vault.unlock(`wrong-pin-${i}`);
+      } catch (e) {
+        c = (e as { code: string }).code;
+      }
+      await flow.afterVaultCommand('vault.unlock', false, c);
+      codes.push(c);
+      clock.skip(16 * 60_000); // past the longest back-off
+    }
+    expect(codes).toEqual(['WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'NOT_INITIALIZED']);
+    expect((await vault.status()).initialized).toBe(false);
+    await vault.setup('another-pin-123');
+    await flow.afterVaultCommand('vault.setup', true);
+    expect(await codeOf(flow.get(id))).not.toBe('NO_THROW'); // the visit went with the old vault
+    const { text } = await flow.exportAudit();
+    const recs = text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action?: string; details?: { code?: string } });
+    expect(recs.filter((r) => r.action === 'vault_unlock_failed').map((r) => r.details?.code)).toEqual(['bad_pin', 'bad_pin', 'bad_pin', 'bad_pin', 'vault_wiped']);
+    expect((await verifyExport(text)).code).toBe('ok');
+  });
+
+  it('policy pinWipeAfterFailures 0 (the default) never wipes', async () => {
+    const { flow, vault, clock } = await setup((b) => echoNote(b));
+    flow.applyPolicy({ ...defaultPolicy(), pinWipeAfterFailures: 0 }, ['pinWipeAfterFailures']);
+    vault.lock();
+    for (let i = 0; i < 8; i++) {
+      await vault.unlock(`wrong-pin-${i}`).catch(() => undefined);
+      clock.skip(16 * 60_000);
+    }
+    expect((await vault.status()).initialized).toBe(true);
+    await vault.unlock(PIN);
+  });
 });
