@@ -193,9 +193,10 @@ const UNIT_AFTER_RE = /^\s*(?:mg|milligrams?|mcg|micrograms?|g|grams?|ml|units?|
 /** Words before "1/2" that make it a fraction ("half", "take 1/2"). */
 const FRACTION_BEFORE_RE = /(?:take|taking|took|about|only|cut|split)\s*$/i;
 
-/** Address on one line: "1515 Driftwood Circle", "880 Lantern Hill Boulevard, Apartment 33C". */
+/** Address on one line: "1515 Driftwood Circle", "880 Lantern Hill Boulevard, Apartment 33C". The
+ * suffix must end its word: "3 5 Started", "2 Drops", "4 Running" are not streets. */
 const STREET_SUFFIX =
-  '(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Circle|Cir|Way|Place|Pl|Terrace|Ter|Parkway|Pkwy|Highway|Hwy|Trail|Trl|Square|Sq|Loop|Path|Pike|Alley|Row|Run|Crossing|Point|Pointe|Ridge|Glen|Commons|Heights|Plaza|Walk|Close|Crescent|Bend)\\.?';
+  '(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Circle|Cir|Way|Place|Pl|Terrace|Ter|Parkway|Pkwy|Highway|Hwy|Trail|Trl|Square|Sq|Loop|Path|Pike|Alley|Row|Run|Crossing|Point|Pointe|Ridge|Glen|Commons|Heights|Plaza|Walk|Close|Crescent|Bend)(?![A-Za-z])\\.?';
 const ADDRESS_RE = new RegExp(
   `\\b\\d{1,6}(?:-?[A-Za-z])?\\s+(?:(?:[NSEW]|North|South|East|West|N\\.|S\\.|E\\.|W\\.)\\s+)?(?:[A-Z0-9][A-Za-z0-9'.-]*\\s+){0,4}${STREET_SUFFIX}(?:\\s+(?:[NSEW]|NE|NW|SE|SW|North|South|East|West)\\b)?(?:,?\\s+(?:Apartment|Apt\\.?|Unit|Suite|Ste\\.?|#|Number|No\\.?|Building|Bldg\\.?|Floor|Room|Lot)\\s*#?\\s*[A-Za-z0-9-]{1,6})?`,
   'g',

@@ -1,7 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NoteRequest, type Note } from '../../shared/api.ts';
 import { TEMPLATES } from '../../shared/notes/templates.ts';
-import { checkOutput } from '../../worker/src/middleware/output-check.ts';
+import { checkNote, checkOutput } from '../../worker/src/middleware/output-check.ts';
+import { GUARDED_TYPES } from '../../worker/src/middleware/phi-guard.ts';
+import { extractNote } from '../../shared/notes/extractor.ts';
+import { detectPatternIdentifiers } from '../../shared/phi-patterns.ts';
 import { buildPrompt } from '../../worker/src/prompts/note-prompt.ts';
 import { call, captureConsole, errorCode, expectNoContent, records, SENTINELS, visit } from './helpers.ts';
 
@@ -45,6 +49,33 @@ describe('output check (pure)', () => {
     const r = NoteRequest.parse(visit({ segments: [{ id: 's2', speaker: 'patient', t0: 0, t1: 1, text: 'Started on 9/14 this year.' }] }));
     expect(checkOutput(r, note('Started on 9/14.'))).toBeNull();
     expect(checkOutput(r, note('Started on 9/15.'))).toBe('identifier');
+    // case and spacing are not invention: the extractor capitalises a statement's first word
+    const a = NoteRequest.parse(visit({ segments: [{ id: 's2', speaker: 'patient', t0: 0, t1: 1, text: 'we moved to 12  harbor View lane last year' }] }));
+    expect(checkOutput(a, note('Moved to 12 Harbor View Lane last year.'))).toBeNull();
+    expect(checkOutput(a, note('Moved to 14 Harbor View Lane last year.'))).toBe('identifier');
+    // two statements joined for the scan are not one street ("…1.\n\nDrive…"); an invented one inside a statement still is
+    const two = (second: string): Note => ({ sections: [{ key: 'subjective', title: 'Subjective', statements: [{ text: 'BP 120/80 1.', evidence: ['s2'] }, { text: second, evidence: ['s2'] }] }] });
+    const b = NoteRequest.parse(visit({ segments: [{ id: 's2', speaker: 'patient', t0: 0, t1: 1, text: 'BP 120/80 1. drive carefully' }] }));
+    expect(checkOutput(b, two('Drive carefully.'))).toBeNull();
+    expect(checkOutput(b, two('Drive to 14 Harbor View Lane.'))).toBe('identifier');
+  });
+
+  // Found by the canary sweep under load (a garbled ASR transcript): the extractor's own note was
+  // refused (502) because "3 5 started" became "3 5 Started", read as the street "3 5 St".
+  it('property: the extractor\'s note from any input the PHI guard lets through passes the output check', () => {
+    const words = ['I', 'take', 'metformin', '500', 'milligrams', 'twice', 'a', 'day', 'May', 'March', '3rd', '1951', '5', '9', '1', '3', '2', '6', '4', '8', 'started', 'drops', 'running', 'drive', 'court', 'way', 'point', 'blood', 'pressure', '120/80', 'since', 'on', '3/4', '1/2', '12', 'tablets', 'daily', 'rash', 'elbow', 'after', 'allergic', 'to', 'penicillin', 'pulse', '98.6', 'weeks', 'ago', 'lisinopril', 'follow', 'up', 'in', 'two', '[DATE_1]', '[MRN_1]', '[NAME_1]', '2020', '-', ',', '.', 'over', 'and', 'at', 'night'];
+    const segment = fc.array(fc.constantFrom(...words), { minLength: 2, maxLength: 14 }).map((w) => w.join(' ').replace(/ ([,.])/g, '$1'));
+    const template = fc.constantFrom('soap', 'hp', 'progress', 'telehealth', 'patient_instructions' as const);
+    fc.assert(
+      fc.property(fc.array(segment, { minLength: 1, maxLength: 6 }), template, (texts, tpl) => {
+        const segments = texts.map((text, i) => ({ id: `s${i}`, speaker: i % 2 ? 'patient' : 'clinician', t0: i, t1: i + 1, text }));
+        fc.pre(!detectPatternIdentifiers(texts.join('\n')).some((sp) => GUARDED_TYPES.has(sp.type)));
+        const r = NoteRequest.parse({ visitId: 'v-1', template: tpl, segments, options: {} });
+        const c = checkNote(r, extractNote(r));
+        return c.ok || `refused: ${c.rule}`;
+      }),
+      { numRuns: 3_000 },
+    );
   });
   it('refuses a prompt leak: the canary or any system-prompt sentence', () => {
     expect(checkOutput(req, note(`ref ${prompt.canary}`), { secrets })).toBe('prompt_leak');
