@@ -128,17 +128,15 @@ async function runVisit(v: SweepVisit, api: RunningApi, extDir: string): Promise
       await panel.getByTestId('egress-preview').waitFor({ timeout: 60_000 });
       await panel.getByText('Exact request body').click();
       const egressBody = (await panel.getByTestId('egress-body').textContent()) ?? '';
+      // for reading a failure (SCRIBE_SWEEP_KEEP=1 keeps OUT): invented people only, outside the scanned dirs
+      mkdirSync(join(base, 'debug'), { recursive: true });
+      writeFileSync(join(base, 'debug', 'transcript.txt'), transcript);
+      writeFileSync(join(base, 'debug', 'egress.json'), egressBody);
       await panel.getByRole('button', { name: 'Send and make note' }).click();
       const note = panel.getByTestId('note');
       await note.or(panel.locator('[role="alert"][data-code]')).first().waitFor({ timeout: 300_000 });
       const alerts = await panel.locator('[role="alert"][data-code]').evaluateAll((els) => els.map((e) => e.getAttribute('data-code')));
-      // Known product bug (reported to the lead): the flow asks the API to omit empty sections,
-      // then refuses the answer when it does (noteProblems' layoutMismatch → api_bad_response).
-      // The egress request was sent either way; the visit goes on with the on-device draft.
-      if (alerts.includes('api_bad_response')) {
-        await panel.getByRole('button', { name: 'Draft on this device' }).click();
-        await note.waitFor({ timeout: 120_000 });
-      } else expect(alerts, 'the panel shows no error after Send').toEqual([]);
+      expect(alerts, 'the panel shows no error after Send').toEqual([]);
       await note.getByRole('button', { name: 'Approve note' }).click();
       await panel.locator('[data-testid="note"][data-approved="true"]').waitFor({ timeout: 60_000 });
       await panel.getByTestId('insert-tab').selectOption(String(ehrTabId));
@@ -218,19 +216,20 @@ describe('canary sweep: no identifier anywhere PHI must not be', () => {
     if (!process.env.SCRIBE_SWEEP_KEEP) rmSync(OUT, { recursive: true, force: true });
   });
 
-  // SCRIBE_SWEEP_VISITS=in-person,telehealth runs both; default in-person only: the telehealth
-  // visit passed twice alone but failed once inside the full CI run (cause not yet read). The invented
-  // surnames were picked because Whisper (base, q8, with and without the vocabulary prompt) writes
-  // espeak's rendering of them as spelt (bench/asr --dir on candidate clips, then this sweep through
-  // the real capture path; 'Quimbleton' was not): else the sweep would look for a string the ASR
-  // never produced.
-  const only = (process.env.SCRIBE_SWEEP_VISITS ?? 'in-person').split(',');
+  // Both visits run by default (SCRIBE_SWEEP_VISITS=in-person or =telehealth runs one). The
+  // invented surnames were picked because Whisper (base, q8) writes espeak's rendering of them
+  // close to as spelt (bench/asr --dir on candidate clips, then this sweep through the real
+  // capture path; 'Quimbleton' it did not). Under load the windows fall differently and Whisper
+  // may write a near spelling ("Winterbotle", "Winter bottle"): the sweep then looks for that
+  // form too, so it never searches only for a string the ASR never produced.
+  const only = (process.env.SCRIBE_SWEEP_VISITS ?? 'in-person,telehealth').split(',');
   for (const v of VISITS.filter((x) => only.includes(x.id))) {
     it(`${v.id}: a whole visit, then every trace, storage and the profile hold no canary`, async () => {
       const r = await runVisit(v, api, ext.dir);
       runs.push(r);
       // the canaries really went through the ASR (else the sweep would be vacuous)
-      expect(r.observed.surname, 'the surname is in the transcript').toBe(true);
+      // (as spelt, or a near spelling that is then a canary too: the form list is invented names)
+      expect(r.observed.surnameForm, `a form of the surname is in the transcript (forms seen: ${JSON.stringify(r.observed.forms)})`).toBe(true);
 
       // the egress payload: content, but no identifier (what the panel showed = what was sent)
       const sent = egressBodies(r.traces[0]!.dir);

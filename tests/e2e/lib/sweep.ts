@@ -152,18 +152,38 @@ export function ehrPage(template: string, v: SweepVisit): string {
 /**
  * The forms the transcript holds for a visit's spoken identifiers, so the sweep also looks for
  * exactly what Whisper wrote: the record number with whatever separators it put between the
- * digits, the surname in any case, and words within edit distance 2 of the surname.
+ * digits, the surname in any case, and words (or two adjacent words joined) within edit distance
+ * 2 of the surname. `surnameForm` says the ASR wrote the surname in one of these forms: what the
+ * sweep then looks for everywhere is what Whisper wrote, so a near-miss spelling is still a
+ * canary (and the minimizer's fuzzy banner match must catch it before egress).
  */
-export function observedForms(transcript: string, v: SweepVisit): { forms: string[]; surname: boolean; mrn: boolean; phrase: boolean } {
+export function observedForms(transcript: string, v: SweepVisit): { forms: string[]; surname: boolean; surnameForm: boolean; mrn: boolean; phrase: boolean } {
   const surname = v.identifiers[1]!;
   const forms = new Set<string>();
   const digitRe = new RegExp(v.mrnDigits.split('').join('[\\s,.-]*'));
   const m = digitRe.exec(transcript);
   if (m) forms.add(m[0]);
-  for (const w of transcript.match(/[A-Za-z][A-Za-z'-]+/g) ?? []) if (w.length >= 6 && editDistance(w.toLowerCase(), surname.toLowerCase()) <= 2) forms.add(w);
+  const target = surname.toLowerCase();
+  const words = transcript.match(/[A-Za-z][A-Za-z'-]+/g) ?? [];
+  let surnameForm = false;
+  for (const [i, w] of words.entries()) {
+    if (w.length >= 6 && editDistance(w.toLowerCase(), target) <= 2) {
+      forms.add(w);
+      surnameForm = true;
+    }
+    // the surname split in two ("Winter bottle"): searched for as written, with its space
+    const next = words[i + 1];
+    if (next !== undefined && editDistance((w + next).toLowerCase(), target) <= 2) {
+      const pair = new RegExp(`${w}[\\s-]+${next}`).exec(transcript);
+      if (pair) forms.add(pair[0]);
+      forms.add(w + next);
+      surnameForm = true;
+    }
+  }
   return {
     forms: [...forms].filter((f) => f.length >= 6),
-    surname: transcript.toLowerCase().includes(surname.toLowerCase()),
+    surname: transcript.toLowerCase().includes(target),
+    surnameForm,
     mrn: m !== null,
     phrase: transcript.toLowerCase().includes(v.phrase),
   };

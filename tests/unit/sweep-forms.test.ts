@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { VISITS, observedForms } from '../e2e/lib/sweep.ts';
+
+// The canary sweep searches for what the ASR actually wrote; these pin how it finds those forms.
+const tele = VISITS.find((v) => v.id === 'telehealth')!;
+
+describe('canary sweep: forms of the spoken identifiers in a transcript', () => {
+  it('finds the surname as spelt', () => {
+    const o = observedForms('My name is Harold Winterbottle, born March third.', tele);
+    expect(o).toMatchObject({ surname: true, surnameForm: true });
+    expect(o.forms).toContain('Winterbottle');
+  });
+  it('finds a near spelling and makes it a canary', () => {
+    const o = observedForms('My name is Harold Winterbotle.', tele);
+    expect(o).toMatchObject({ surname: false, surnameForm: true });
+    expect(o.forms).toContain('Winterbotle');
+  });
+  it('finds the surname split in two, as written and joined', () => {
+    const o = observedForms('my name is Harold Winter Bottle born', tele);
+    expect(o.surnameForm).toBe(true);
+    expect(o.forms).toEqual(expect.arrayContaining(['Winter Bottle', 'WinterBottle']));
+  });
+  it('does not take an unrelated word for the surname', () => {
+    const o = observedForms('The winter was bottled up; my name is Harold.', tele);
+    expect(o.surnameForm).toBe(false);
+  });
+  it('finds the record number whatever Whisper put between its digits', () => {
+    const digits = tele.mrnDigits;
+    const spaced = `${digits.slice(0, 4)} ${digits.slice(4)}`;
+    const o = observedForms(`my number is ${spaced}.`, tele);
+    expect(o.mrn).toBe(true);
+    expect(o.forms).toContain(spaced);
+  });
+});
