@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import type { Dialog, Page } from 'playwright-core';
 import { join } from 'node:path';
 import { DEV_EXTENSION_ID } from '../../extension-id.ts';
 import { verifyExport } from '../../extension/lib/audit/index.ts';
@@ -112,6 +112,53 @@ describe('a visit end to end (capture → vault → minimize → API → review 
     expect(await result.getAttribute('data-verified')).toBe('true');
     const value = await ehr.locator('#full-note').inputValue();
     expect(value).toContain('Edited by the clinician during review.');
+  });
+
+  it('wrong patient: a chart whose banner differs asks before writing; a re-formatted banner of the same patient does not', async () => {
+    const dialogs: string[] = [];
+    let answer = false;
+    const onDialog = (d: Dialog) => {
+      dialogs.push(d.message());
+      void (answer ? d.accept() : d.dismiss());
+    };
+    panel.on('dialog', onDialog);
+    try {
+      const setBanner = (name: string, mrn: string) =>
+        ehr.evaluate(
+          ([n, m]) => {
+            document.querySelector('[data-field="patient-name"]')!.textContent = n!;
+            document.querySelector('[data-field="mrn"]')!.textContent = m!;
+          },
+          [name, mrn],
+        );
+      const original = { name: (await ehr.locator('[data-field="patient-name"]').textContent()) ?? '', mrn: (await ehr.locator('[data-field="mrn"]').textContent()) ?? '' };
+      const write = async () => {
+        await ehr.locator('#full-note').fill('');
+        await panel.getByRole('button', { name: 'Write note' }).click();
+      };
+      // another patient's chart: asked, declined → nothing written
+      await setBanner('Okafor, Grace', 'MRN-9900112');
+      await write();
+      await expect.poll(() => dialogs.length, { timeout: 30_000 }).toBe(1);
+      expect(dialogs[0]).toMatch(/not the patient/);
+      await panel.waitForTimeout(1_000);
+      expect(await ehr.locator('#full-note').inputValue()).toBe('');
+      // the same patient written differently ("Walter Nair", lower-case MRN without its dash): no question, written
+      const [last, first] = original.name.split(',').map((x) => x.trim());
+      await setBanner(`${first} ${last}`, original.mrn.toLowerCase().replace('-', ' '));
+      await write();
+      await expect.poll(async () => (await ehr.locator('#full-note').inputValue()).length, { timeout: 30_000 }).toBeGreaterThan(0);
+      expect(dialogs.length).toBe(1);
+      // another patient again, and the clinician says write anyway: written
+      answer = true;
+      await setBanner('Okafor, Grace', 'MRN-9900112');
+      await write();
+      await expect.poll(async () => (await ehr.locator('#full-note').inputValue()).length, { timeout: 30_000 }).toBeGreaterThan(0);
+      expect(dialogs.length).toBe(2);
+      await setBanner(original.name, original.mrn);
+    } finally {
+      panel.off('dialog', onDialog);
+    }
   });
 
   it('the audit chain holds the visit in order, verifies, and carries no content', async () => {

@@ -499,6 +499,11 @@ describe('side panel UI: screenshots, 125 % zoom, keyboard, contrast, console', 
     const status = page.getByTestId('audit-exported');
     await status.waitFor();
     expect(Number(await status.getAttribute('data-count'))).toBe(actions.filter(Boolean).length);
+    // the thumbprint the panel shows is the one that signed the file: pinning it verifies, another does not
+    const shown = ((await page.getByTestId('audit-thumbprint').textContent()) ?? '').trim();
+    expect(shown).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await verifyExport(text, { expectKeyThumbprint: shown })).code).toBe('ok');
+    expect((await verifyExport(text, { expectKeyThumbprint: 'A'.repeat(43) })).code).not.toBe('ok');
     for (const t of [...VISIT.turns, ...KB_VISIT.turns]) for (const w of t.text.match(/[A-Za-z]{9,}/g) ?? []) expect(text.includes(w), 'audit holds no transcript words').toBe(false);
   }, 120_000);
 

@@ -303,10 +303,15 @@ describe.skipIf(!isRoot())('managed policy: each key group has its effect in the
     expect(written).toContain(firstStatement);
   });
 
-  it('auditExportAllowed false: audit.export is refused', async () => {
+  it('auditExportAllowed false: audit.export is refused, and the panel offers no export button but says why', async () => {
     const r = await msg(panel, { target: 'offscreen', cmd: 'audit.export' });
     expect(r.ok).toBe(false);
     expect(codeOf(r)).toBe('export_not_allowed');
+    if (await panel.getByTestId('vault-gate').isVisible()) await unlockPanel(panel);
+    const audit = panel.getByTestId('audit');
+    await audit.waitFor({ timeout: 30_000 });
+    expect(await panel.getByTestId('audit-export').count()).toBe(0);
+    expect(await audit.textContent()).toMatch(/export/i);
   });
 
   it('draft/approved retention: a purge after the expiry removes the visit, not before (service-worker purge, clock moved)', async () => {

@@ -85,7 +85,7 @@ export const review = {
   delete: (visitId: string) => call(off('review.delete', { visitId }), z.boolean()),
   deleteAll: () => call(off('review.deleteAll', { confirm: 'DELETE_ALL_VISITS' }), z.number()),
   report: (visitId: string) => call(off('audit.report', { visitId }), PrivacyReportSchema),
-  exportAudit: () => call(off('audit.export'), z.object({ text: z.string(), count: z.number() })),
+  exportAudit: () => call(off('audit.export'), z.object({ text: z.string(), count: z.number(), keyThumbprint: z.string().regex(/^[A-Za-z0-9_-]{43}$/) })),
 };
 
 /** The vault, reached through the offscreen document (created by the background on visit.status). */

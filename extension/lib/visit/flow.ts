@@ -13,7 +13,7 @@
  * verbatim): there is no other fetch with content in the extension.
  */
 import { z } from 'zod';
-import { LIMITS, NOTES_ROUTE, Note, NoteRequest, NoteResponse, type NoteRequestInput, type TemplateId } from '../../../shared/api.ts';
+import { ApiError, LIMITS, NOTES_ROUTE, Note, NoteRequest, NoteResponse, type NoteRequestInput, type TemplateId } from '../../../shared/api.ts';
 import { CodedError, type Channel, type ErrorCode } from '../../../shared/messages.ts';
 import { noteProblems, noteIsSound } from '../../../shared/notes/check.ts';
 import { extractNote } from '../../../shared/notes/extractor.ts';
@@ -510,9 +510,18 @@ export class VisitFlow {
     }
     // The bytes left the device (whatever the answer): that is what the audit records.
     if (!res.ok) {
-      this.#audit('egress_sent', { visitId: p.visitId, outcome: 'error', details: details(res.status === 422 ? 'phi_guard' : 'http_error') });
-      await res.body?.cancel().catch(() => undefined);
-      throw code(res.status >= 500 || res.status === 429 ? 'api_unreachable' : 'api_refused');
+      // the error body is codes only (ApiError); read at most its code, never echo it
+      let apiCode: string | undefined;
+      try {
+        const e = ApiError.safeParse(JSON.parse((await res.text()).slice(0, 4_096)));
+        if (e.success) apiCode = e.data.error.code;
+      } catch {
+        apiCode = undefined;
+      }
+      // the service made a note and its own output check refused it: that is a bad answer, not an outage
+      const rejected = res.status === 502 && apiCode === 'output_rejected';
+      this.#audit('egress_sent', { visitId: p.visitId, outcome: 'error', details: details(res.status === 422 ? 'phi_guard' : rejected ? 'provider_error' : 'http_error') });
+      throw code(rejected ? 'api_bad_response' : res.status >= 500 || res.status === 429 ? 'api_unreachable' : 'api_refused');
     }
     let json: unknown;
     try {
@@ -658,7 +667,8 @@ export class VisitFlow {
     return privacyReport(await trail.forVisit(visitId), visitId, this.#policy);
   }
 
-  async exportAudit(): Promise<{ text: string; count: number }> {
+  /** The signed JSONL export, its record count, and the install key's thumbprint (what an auditor pins with --expect-key). */
+  async exportAudit(): Promise<{ text: string; count: number; keyThumbprint: string }> {
     await this.flushAudit();
     const trail = await this.#openTrail();
     if (trail === null) throw code('vault_locked');
@@ -670,6 +680,6 @@ export class VisitFlow {
     }
     const r = await trail.export(signer, { allowed: this.#policy.auditExportAllowed, actor: this.#actor() });
     if (!r.ok) throw code(r.code === 'export_not_allowed' ? 'export_not_allowed' : r.code === 'chain_broken' ? 'audit_chain_broken' : 'storage_failed');
-    return { text: r.text, count: r.count };
+    return { text: r.text, count: r.count, keyThumbprint: signer.thumbprint };
   }
 }

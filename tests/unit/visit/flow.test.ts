@@ -101,6 +101,25 @@ describe('VisitFlow', () => {
     expect(calls.length).toBe(1);
   });
 
+  it('the API\'s answers map to what the clinician is told: its output check refusing → api_bad_response; 500/429 → api_unreachable; 401 → api_refused', async () => {
+    const json = (status: number, code: string) => new Response(JSON.stringify({ error: { code, requestId: 'r1' } }), { status, headers: { 'content-type': 'application/json' } });
+    const answers: Array<[Response | (() => Response), string]> = [
+      [() => json(502, 'output_rejected'), 'api_bad_response'],
+      [() => json(502, 'provider_failed'), 'api_unreachable'],
+      [() => new Response('<html>bad gateway</html>', { status: 502 }), 'api_unreachable'],
+      [() => json(500, 'internal'), 'api_unreachable'],
+      [() => json(429, 'rate_limited'), 'api_unreachable'],
+      [() => json(401, 'unauthorized'), 'api_refused'],
+    ];
+    for (const [answer, want] of answers) {
+      const { flow } = await setup(() => (typeof answer === 'function' ? answer() : answer));
+      const id = await visitWithTranscript(flow);
+      const p = await flow.prepare(id, 'soap');
+      expect(await codeOf(flow.generate(id, p.previewId, 'cloud'))).toBe(want);
+      expect((await flow.get(id)).note).toBeNull();
+    }
+  });
+
   it('offline-only policy refuses a cloud send before any request', async () => {
     const { flow, calls } = await setup((b) => echoNote(b));
     flow.applyPolicy({ ...defaultPolicy(), providerMode: 'offline-only' }, ['providerMode']);
