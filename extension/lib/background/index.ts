@@ -5,6 +5,7 @@ import { listen, send } from '../messaging/index.ts';
 import { changedPolicyKeys, watchPolicy, type EffectivePolicy, type PolicyResolution } from '../policy/index.ts';
 import { VaultClient, installBackgroundVaultHooks, type BackgroundVaultHooks, type VaultCommand } from '../vault/index.ts';
 import { createInsertHandler } from './ehr.ts';
+import { HOOK_POLICY_KEYS, vaultSettingsFromPolicy } from '../vault/policy-settings.ts';
 
 const OFFSCREEN_PATH = 'offscreen.html';
 
@@ -65,7 +66,7 @@ export function startBackground(): void {
   const installHooks = (p: EffectivePolicy): void => {
     hooks?.dispose();
     hooks = installBackgroundVaultHooks({ idle: chrome.idle, alarms: chrome.alarms, runtime: chrome.runtime }, vault, {
-      config: { idleLockMs: p.idleLockMinutes * 60_000, draftTtlMs: p.draftRetentionHours * 3_600_000, approvedTtlMs: p.approvedRetentionHours * 3_600_000, auditTtlMs: p.auditRetentionDays * 86_400_000 },
+      config: vaultSettingsFromPolicy(p),
       isRecording: () => recording,
       onPurged: (r) => {
         log('info', 'vault.purged', { visits: r.visits, auditEntries: r.auditEntries, corruptRows: r.corruptRows });
@@ -77,7 +78,7 @@ export function startBackground(): void {
     const prev = policy;
     policy = u.resolution.effective;
     const changed = prev === null ? [] : changedPolicyKeys(prev, policy);
-    if (prev === null || changed.some((k) => ['idleLockMinutes', 'draftRetentionHours', 'approvedRetentionHours', 'auditRetentionDays'].includes(k))) installHooks(policy);
+    if (prev === null || changed.some((k) => (HOOK_POLICY_KEYS as readonly string[]).includes(k))) installHooks(policy);
     void pushPolicy(changed).catch(() => log('warn', 'background.policy_push_failed'));
     if (changed.length > 0) log('info', 'policy.changed', { keys: changed.length });
   }, { adminInstalled: async () => (await browser.management?.getSelf?.())?.installType === 'admin' });

@@ -28,6 +28,7 @@ import { minimizeVisit, restore, type Banner, type Highlight } from '../minimize
 import { defaultPolicy, EffectivePolicySchema, type EffectivePolicy } from '../policy/index.ts';
 import { VaultAuditStore, isVaultError, type JsonContent, type Vault, type VisitSummary } from '../vault/index.ts';
 import { StoredNote, type NoteMode } from './stored.ts';
+import { vaultSettingsFromPolicy } from '../vault/policy-settings.ts';
 
 export interface FlowDeps {
   vault: Vault;
@@ -150,14 +151,7 @@ export class VisitFlow {
     if (!p.success) throw code('bad_message');
     this.#policy = p.data as EffectivePolicy;
     try {
-      this.#vault.reconfigure({
-        idleLockMs: p.data.idleLockMinutes * 60_000,
-        draftTtlMs: p.data.draftRetentionHours * 3_600_000,
-        approvedTtlMs: p.data.approvedRetentionHours * 3_600_000,
-        auditTtlMs: p.data.auditRetentionDays * 86_400_000,
-        pinMinLength: p.data.pinMinLength,
-        wipeAfterFailures: p.data.pinWipeAfterFailures === 0 ? null : p.data.pinWipeAfterFailures,
-      });
+      this.#vault.reconfigure(vaultSettingsFromPolicy(this.#policy));
     } catch {
       log('warn', 'flow.policy_vault_config_refused');
     }

@@ -4,6 +4,8 @@ import { VaultClient, handleVaultCommand, vaultCommandAllowedFrom, type VaultCom
 import { installBackgroundVaultHooks, startVaultHost, PURGE_ALARM } from '../../../extension/lib/vault/host.ts';
 import { VaultError } from '../../../extension/lib/vault/errors.ts';
 import { ManualClock, PIN, TEST_KDF, codeOf, freshDb, seg } from './helpers.ts';
+import { HOOK_POLICY_KEYS, vaultSettingsFromPolicy } from '../../../extension/lib/vault/policy-settings.ts';
+import { defaultPolicy } from '../../../extension/lib/policy/index.ts';
 
 /** An in-memory transport that, like chrome.runtime messaging, structured-clones both ways. */
 function transport(handle: (raw: unknown) => Promise<unknown>): (m: VaultCommand) => Promise<unknown> {
@@ -170,5 +172,35 @@ describe('background hooks', () => {
     hooks.dispose();
     hooks2.dispose();
     host.dispose();
+  });
+
+  // the service worker's purge runs on the policy (background/index.ts hands it these settings)
+  it('auditRetentionDays sets the purge hooks\' audit TTL: 30 days prunes a 31-day-old entry, the default keeps it', async () => {
+    const f = fakes();
+    const { db } = freshDb();
+    const clock = new ManualClock();
+    const host = startVaultHost({ db, clock, config: TEST_KDF, broadcast: () => undefined });
+    await host.vault.setup(PIN);
+    await host.vault.appendAudit({ code: 'test.old' });
+    host.vault.lock();
+    clock.t += 31 * 86_400_000;
+    const run = async (p: ReturnType<typeof defaultPolicy>) => {
+      const hooks = installBackgroundVaultHooks(f.apis, { systemIdle: async () => null }, { config: { ...TEST_KDF, ...vaultSettingsFromPolicy(p) }, db, clock });
+      const r = await hooks.purgeNow();
+      hooks.dispose();
+      return r?.auditEntries;
+    };
+    expect(await run(defaultPolicy())).toBe(0); // default: 6 years
+    expect(await run({ ...defaultPolicy(), auditRetentionDays: 30 })).toBeGreaterThan(0);
+    await host.vault.unlock(PIN);
+    expect((await host.vault.listAudit()).entries.map((e) => e.code)).not.toContain('test.old');
+    host.dispose();
+  });
+
+  it('the policy keys that reinstall the hooks are exactly those the hooks read', () => {
+    const base = vaultSettingsFromPolicy(defaultPolicy());
+    const moved = { idleLockMinutes: 9, draftRetentionHours: 9, approvedRetentionHours: 9, auditRetentionDays: 99 } as const;
+    for (const k of HOOK_POLICY_KEYS) expect(vaultSettingsFromPolicy({ ...defaultPolicy(), [k]: moved[k as keyof typeof moved] })).not.toEqual(base);
+    expect([...HOOK_POLICY_KEYS].sort()).toEqual(Object.keys(moved).sort());
   });
 });
