@@ -143,9 +143,9 @@ describe('a visit end to end (capture → vault → minimize → API → review 
       expect(dialogs[0]).toMatch(/not the patient/);
       await panel.waitForTimeout(1_000);
       expect(await ehr.locator('#full-note').inputValue()).toBe('');
-      // the same patient written differently ("Walter Nair", lower-case MRN without its dash): no question, written
+      // the same patient written differently ("WALTER NAIR" for "Nair, Walter"): no question, written
       const [last, first] = original.name.split(',').map((x) => x.trim());
-      await setBanner(`${first} ${last}`, original.mrn.toLowerCase().replace('-', ' '));
+      await setBanner(`${first} ${last}`.toUpperCase(), ` ${original.mrn} `);
       await write();
       await expect.poll(async () => (await ehr.locator('#full-note').inputValue()).length, { timeout: 30_000 }).toBeGreaterThan(0);
       expect(dialogs.length).toBe(1);
