@@ -394,7 +394,7 @@ describe.skipIf(!isRoot())('managed policy: each key group has its effect in the
   it('a malformed policy (pinRequired false, requireReviewBeforeInsert false, a wrong-typed value): safe values in force, a warning in the panel and on the options page', async () => {
     const { idleLockMinutes: _drop, ...rest } = p1;
     void _drop;
-    policy!.update({ ...rest, pinRequired: false, requireReviewBeforeInsert: false, idleLockMinutes: 'fifteen' });
+    policy!.update({ ...rest, pinRequired: false, requireReviewBeforeInsert: false, storeAudio: true, idleLockMinutes: 'fifteen' });
     await panel.getByTestId('policy-warning').waitFor({ timeout: 60_000 });
     const options = await l.context.newPage();
     await options.goto(`chrome-extension://${l.extensionId}/options.html`);
@@ -404,6 +404,12 @@ describe.skipIf(!isRoot())('managed policy: each key group has its effect in the
     expect(await options.getByTestId('value-pinRequired').textContent()).toBe('true');
     expect(await row('requireReviewBeforeInsert').getAttribute('data-rejected')).toBe('not_allowed');
     expect(await options.getByTestId('value-requireReviewBeforeInsert').textContent()).toBe('true');
+    // audio is never stored: true is refused and shown, false stays in force
+    expect(await row('storeAudio').getAttribute('data-rejected')).toBe('not_allowed');
+    expect(await options.getByTestId('value-storeAudio').textContent()).toBe('false');
+    // the API token (a credential, set by this policy) is shown as set, never as its value
+    expect(await row('apiToken').getAttribute('data-source')).toBe('managed');
+    expect(await options.content()).not.toContain(DEV_TOKEN);
     // Chromium drops a value whose JSON type does not fit managed_schema before the extension sees
     // it: the key runs on its default (5 min) — in the vault too
     expect(await options.getByTestId('value-idleLockMinutes').textContent()).toBe('5');
