@@ -61,6 +61,18 @@ describe('vault in real Chromium (real IndexedDB, profile on disk)', () => {
       expect((await vault(page, { cmd: 'vault.putPhiMap', visitId, map: { NAME_1: CANARIES[0] } })).ok).toBe(true);
       const segs = await vault(page, { cmd: 'vault.listSegments', visitId });
       expect(JSON.stringify(segs.value)).toContain(CANARIES[0]); // round trip works while unlocked
+      // only the side panel and the service worker may talk to the vault: our options and
+      // permission pages are refused before the vault sees the command; the service worker is not
+      const statusFrom = async (path: string) => {
+        const p = await l.context.newPage();
+        await p.goto(`chrome-extension://${l.extensionId}/${path}`);
+        const r = (await p.evaluate(() => chrome.runtime.sendMessage({ target: 'offscreen', cmd: 'vault.listSegments', visitId: 'x' }))) as { ok: boolean; error?: { code?: string } };
+        await p.close();
+        return r;
+      };
+      for (const path of ['options.html', 'permission.html']) expect(await statusFrom(path), path).toMatchObject({ ok: false, error: { code: 'untrusted_sender' } });
+      const fromSw = (await l.serviceWorker.evaluate(() => chrome.runtime.sendMessage({ target: 'offscreen', cmd: 'vault.status' }))) as { ok: boolean };
+      expect(fromSw.ok, 'the service worker may send vault commands').toBe(true);
       // the offscreen document's console and the extension's storage carry nothing either
       const storage = await page.evaluate(async () => JSON.stringify([await chrome.storage.local.get(null), await chrome.storage.session.get(null), localStorage.length]));
       for (const c of CANARIES) expect(storage).not.toContain(c);

@@ -89,6 +89,21 @@ export async function route(
 export interface SubProtocol {
   prefix: string;
   handle: (raw: unknown) => Promise<unknown>;
+  /**
+   * The extension pages (URL paths, e.g. '/sidepanel.html', '/background.js' for the service
+   * worker) that may send it; any other of our pages gets `untrusted_sender`. Absent: any page.
+   */
+  pages?: readonly string[];
+}
+
+/** The path of an extension-page sender's URL (query and hash dropped); null when unreadable. */
+export function senderPath(sender: SenderLike): string | null {
+  if (typeof sender?.url !== 'string') return null;
+  try {
+    return new URL(sender.url).pathname;
+  } catch {
+    return null;
+  }
 }
 
 function subProtocolFor(raw: unknown, subs: readonly SubProtocol[]): SubProtocol | undefined {
@@ -104,6 +119,7 @@ export function listen(context: Context, handlers: Handlers, onEvent?: (e: Event
     const sub = targetOf(raw) === context ? subProtocolFor(raw, subs) : undefined;
     if (sub) {
       if (classifySender(sender, selfId) !== 'extension-page') return Promise.resolve(fail('untrusted_sender'));
+      if (sub.pages && !sub.pages.includes(senderPath(sender) ?? '')) return Promise.resolve(fail('untrusted_sender'));
       return sub.handle(raw).catch(() => fail('handler_failed'));
     }
     if (onEvent && targetOf(raw) === context && raw !== null && typeof raw === 'object' && 'evt' in raw) {

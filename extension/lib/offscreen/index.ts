@@ -6,7 +6,7 @@ import type { AsrConfig } from '../asr/protocol.ts';
 import { CodedError, type CaptureStatus } from '../../../shared/messages.ts';
 import { emit, listen } from '../messaging/index.ts';
 import { indexedDbKeyStore, openInstallSigner } from '../audit/index.ts';
-import { startVaultHost } from '../vault/index.ts';
+import { VAULT_SENDER_PAGES, startVaultHost } from '../vault/index.ts';
 import { VisitFlow } from '../visit/flow.ts';
 
 /**
@@ -145,5 +145,5 @@ export function startOffscreen(): void {
     'audit.report': (m) => flow.report(m.visitId),
     'audit.export': () => flow.exportAudit(),
     'audit.append': (m) => flow.auditFromBackground(m),
-  }, undefined, [{ prefix: 'vault.', handle: vaultRoute }]);
+  }, undefined, [{ prefix: 'vault.', handle: vaultRoute, pages: VAULT_SENDER_PAGES }]);
 }

@@ -21,6 +21,7 @@ export {
   handleVaultCommand,
   vaultHandlers,
   vaultCommandAllowedFrom,
+  VAULT_SENDER_PAGES,
   DESTROY_VAULT,
   DELETE_ALL_VISITS,
 } from './protocol.ts';

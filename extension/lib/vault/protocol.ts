@@ -65,6 +65,8 @@ export const VAULT_SENDERS = ['panel', 'background'] as const;
 export function vaultCommandAllowedFrom(context: string): boolean {
   return (VAULT_SENDERS as readonly string[]).includes(context);
 }
+/** The same two contexts as sender URL paths: what the offscreen listener enforces (messaging `SubProtocol.pages`). */
+export const VAULT_SENDER_PAGES: readonly string[] = ['/sidepanel.html', '/background.js'];
 
 const VisitSummary = z
   .object({
