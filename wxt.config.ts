@@ -3,7 +3,7 @@ import { DEV_PUBLIC_KEY } from './extension-id.ts';
 import { stagedPublicFiles } from './scripts/stage-models.ts';
 
 // The extension's build. Everything the manifest grants is listed in README.md#permissions
-// with the reason it is there; tests/unit/manifest snapshot-checks it.
+// with the reason it is there; tests/e2e/bundle.e2e.ts snapshot-checks it against tests/e2e/bundle.snapshot.json.
 export default defineConfig({
   srcDir: 'extension',
   // SCRIBE_OUT_DIR lets parallel builds (e.g. a benchmark beside the tests) not clobber each other.
