@@ -226,4 +226,20 @@ describe('VisitFlow', () => {
     expect((await vault.status()).initialized).toBe(true);
     await vault.unlock(PIN);
   });
+  it('audit actor: the vault\'s profile id (clinician-<16 chars of its random id>), the same after lock/unlock, in every record', async () => {
+    const { flow, vault } = await setup((b) => echoNote(b));
+    const actor = vault.profileId;
+    expect(actor).toMatch(/^clinician-[A-Za-z0-9]{16}$/);
+    await visitWithTranscript(flow);
+    vault.lock();
+    expect(vault.profileId).toBeNull(); // no id while locked
+    await vault.unlock(PIN);
+    await flow.afterVaultCommand('vault.unlock', true);
+    expect(vault.profileId).toBe(actor);
+    const other = await setup();
+    expect(other.vault.profileId).not.toBe(actor); // another vault, another id
+    const { text } = await flow.exportAudit();
+    const actors = new Set(text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { actor?: string }).actor).filter((a) => a !== undefined));
+    expect([...actors]).toEqual([actor]);
+  });
 });
