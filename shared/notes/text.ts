@@ -176,21 +176,63 @@ const HAS_NUMBER_WORD = new RegExp(`\\b${NUMBER_WORD}\\b`, 'i');
 export function numbersToDigits(text: string): string {
   if (!HAS_NUMBER_WORD.test(text)) return text;
   return text.replace(NUMBER_PHRASE, (phrase) => {
-    const words = phrase.toLowerCase().split(/[\s-]+/).filter((w) => w !== 'and');
+    // One phrase may hold several numbers ("two three times" = 2 3, "twelve two" = 12 2): a word
+    // that cannot extend the number being read starts the next one, with its own separator kept.
+    const parts = phrase.split(/(\s+and\s+|[\s-]+)/);
+    const out: string[] = [];
     let total = 0;
     let cur = 0;
-    for (const w of words) {
-      const s = SMALL[w];
-      const t = TENS[w];
-      if (s !== undefined) cur += s;
-      else if (t !== undefined) cur += t;
-      else if (w === 'hundred') cur = (cur === 0 ? 1 : cur) * 100;
-      else if (w === 'thousand') {
-        total += (cur === 0 ? 1 : cur) * 1000;
-        cur = 0;
+    let started = false;
+    /** what the current sub-hundred holds: nothing, a tens word, or a unit/teen (then it is full) */
+    let sub: 'none' | 'tens' | 'full' = 'none';
+    let hundred = false;
+    let thousand = false;
+    const flush = (): void => {
+      if (started) out.push(String(total + cur));
+      total = 0;
+      cur = 0;
+      started = false;
+      sub = 'none';
+      hundred = false;
+      thousand = false;
+    };
+    let sep = '';
+    for (let i = 0; i < parts.length; i += 2) {
+      const w = parts[i]!.toLowerCase();
+      const small = SMALL[w];
+      const tens = TENS[w];
+      const fits =
+        !started ||
+        (small !== undefined && (sub === 'none' || (sub === 'tens' && small > 0 && small < 10))) ||
+        (tens !== undefined && sub === 'none') ||
+        (w === 'hundred' && !hundred && cur > 0 && cur < 100) ||
+        (w === 'thousand' && !thousand && total + cur > 0 && total + cur < 1000);
+      if (!fits) {
+        flush();
+        out.push(sep);
       }
+      if (small !== undefined) {
+        cur += small;
+        sub = 'full';
+      } else if (tens !== undefined) {
+        cur += tens;
+        sub = 'tens';
+      } else if (w === 'hundred') {
+        cur = (cur === 0 ? 1 : cur) * 100;
+        hundred = true;
+        sub = 'none';
+      } else if (w === 'thousand') {
+        total = (total + (cur === 0 ? 1 : cur)) * 1000;
+        cur = 0;
+        thousand = true;
+        hundred = false;
+        sub = 'none';
+      }
+      started = true;
+      sep = parts[i + 1] ?? '';
     }
-    return String(total + cur);
+    flush();
+    return out.join('');
   });
 }
 
@@ -346,9 +388,13 @@ export function trimHedges(s: string): string {
     .trim();
 }
 
+/** Upper-cases the first letter when the text starts with it (after quotes or spaces); "12 day" stays as it is. */
 export function capitalize(s: string): string {
   const i = s.search(/[A-Za-z]/);
   if (i < 0) return s;
+  // A number first: the sentence starts there, nothing to raise (raising "12 day road" to
+  // "12 Day road" also made shapes the output check reads as streets).
+  if (/\p{N}/u.test(s.slice(0, i))) return s;
   // Never touch a placeholder's bracket or its contents.
   if (i > 0 && s[i - 1] === '[') return s;
   return s.slice(0, i) + s.charAt(i).toUpperCase() + s.slice(i + 1);

@@ -204,4 +204,16 @@ describe('properties over random transcripts', () => {
       { numRuns: 150 },
     );
   });
+  it('number words: one number per valid phrase ("two three times" is 2 3, never 5); a sentence starting with a number is not raised', async () => {
+    const { numbersToDigits, capitalize } = await import('../../../shared/notes/text.ts');
+    expect(numbersToDigits('two three times a day')).toBe('2 3 times a day');
+    expect(numbersToDigits('twelve two')).toBe('12 2');
+    expect(numbersToDigits('one hundred and twenty seven')).toBe('127');
+    expect(numbersToDigits('five hundred milligrams twice')).toBe('500 milligrams twice');
+    expect(numbersToDigits('one thousand two hundred')).toBe('1200');
+    expect(numbersToDigits('twenty-two')).toBe('22');
+    expect(numbersToDigits('thirty forty')).toBe('30 40');
+    expect(capitalize('12 day road')).toBe('12 day road');
+    expect(capitalize('"dry cough')).toBe('"Dry cough');
+  });
 });

@@ -270,6 +270,7 @@ export function trimHedges(s: string): string {
 export function capitalize(s: string): string {
   const i = s.search(/[A-Za-z]/);
   if (i < 0) return s;
+  if (/\p{N}/u.test(s.slice(0, i))) return s; // changed with shared/notes/text.ts: a number first is not raised
   // Never touch a placeholder's bracket or its contents.
   if (i > 0 && s[i - 1] === '[') return s;
   return s.slice(0, i) + s.charAt(i).toUpperCase() + s.slice(i + 1);

@@ -9,6 +9,8 @@ import { GUARDED_TYPES } from './phi-guard.ts';
 const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
 /** Case and white-space folded, not trimmed (a span's own edges matter). */
 const fold = (s: string) => s.toLowerCase().replace(/\s+/g, ' ');
+/** Words and numbers of a folded text. */
+const TOKEN_RE = /[\p{L}\p{N}]+/gu;
 
 /** System-prompt sentences long enough that quoting one is a leak, not a coincidence. */
 function leakNeedles(secrets: PromptSecrets): string[] {
@@ -145,11 +147,18 @@ export function checkNote(
   // Drive…" read as a street) is an artefact of the joining: those statements are then checked
   // one by one. A guarded shape across statements is refused as it stands (a number split over
   // two statements is still a leak).
+  // Beyond that, a shape all of whose words and numbers occur in the input is a rearrangement of
+  // it (the extractor joins a visit's sentences: "12 rash" + "point rash" → "12 Rash. Point", read
+  // as a street), not an invention; a shape with any word or number the input lacks is refused.
   let inputFolded: string | null = null;
+  let inputTokens: Set<string> | null = null;
   const invented = (seen: string): boolean => {
     if (inputText.includes(seen)) return false;
     inputFolded ??= fold(inputText);
-    return !inputFolded.includes(fold(seen));
+    if (inputFolded.includes(fold(seen))) return false;
+    inputTokens ??= new Set(inputFolded.match(TOKEN_RE) ?? []);
+    const tokens = fold(seen).match(TOKEN_RE) ?? [];
+    return tokens.length === 0 || tokens.some((t) => !inputTokens!.has(t));
   };
   for (const chunk of chunked(texts, 2_000)) {
     let alone = false;
