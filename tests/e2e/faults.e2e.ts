@@ -192,12 +192,26 @@ describe('faults: told plainly, nothing lost, nothing sent twice, retry works', 
       const at = await capturedSeconds(panel, 'mic');
       await waitForSeconds(panel, 'mic', at + 2, 60_000);
       expect(await waitForState(panel, ['recording'], 5_000)).toBe('recording');
+      // system idle reported by the new worker (which lost the old one's "recording" flag, as
+      // chrome.idle would report it): the offscreen document holds the capture and keeps the vault open
+      const successor = await swTarget();
+      expect(successor).toBeDefined();
+      const idleFromSw = (state: string) =>
+        cdp.evaluate(successor!.targetId, `chrome.runtime.sendMessage({ target: 'offscreen', cmd: 'vault.systemIdle', state: ${JSON.stringify(state)} }).then((r) => JSON.stringify(r))`);
+      expect(JSON.parse(String(await idleFromSw('idle')))).toMatchObject({ ok: true });
+      expect(((await offscreen<{ unlocked: boolean }>(panel, 'vault.status')) as { ok: boolean; value?: { unlocked?: boolean } }).value?.unlocked).toBe(true);
+      expect(await locks(panel)).not.toContain('system_idle');
       await waitForSeconds(panel, 'mic', clip.durationS + 0.5, 120_000);
       const s = await stopVisit(panel);
       expect(s.visitId).toBe(visitA);
       await waitSealed(panel, visitA);
       expect(await locks(panel)).not.toContain('system_idle');
       expect((await reviewGet(panel, visitA)).segments.length).toBeGreaterThan(0);
+      // control: the same message once nothing is captured locks the vault (then unlock and reopen it for the next tests)
+      expect(JSON.parse(String(await idleFromSw('idle')))).toMatchObject({ ok: true });
+      await expect.poll(() => locks(panel), { timeout: 15_000 }).toContain('system_idle');
+      await panel.getByTestId('vault-gate').waitFor({ timeout: 15_000 });
+      await waitSealed(panel, visitA); // unlocks and opens the visit for review again, as the next tests expect
     });
   }, ASR_WAIT_MS + 180_000);
 
