@@ -1,7 +1,7 @@
 /**
  * bench/api — load test of the note API on loopback (wrangler dev → workerd, extractor provider).
  *
- *   npx tsx bench/api.ts [--duration-s 20] [--soak-s 120] [--c10 16] [--c60 4] [--port 0]
+ *   npx tsx bench/api.ts [--duration-s 20] [--soak-s 120] [--soak-case 10min|health] [--c10 16] [--c60 4] [--port 0]
  *
  * Builds synthetic 10- and 60-minute transcripts from ../shared/eval/dev-text (every PHI span
  * replaced by its typed placeholder, ~150 spoken words per minute), starts `wrangler dev --env
@@ -210,6 +210,8 @@ async function runCase(api: RunningApi, name: string, body: string, segments: Se
 async function main(): Promise<void> {
   const durationS = arg('duration-s', 20);
   const soakS = arg('soak-s', 120);
+  const soakCase = process.argv.includes('--soak-case') ? process.argv[process.argv.indexOf('--soak-case') + 1] : '10min';
+  if (soakCase !== '10min' && soakCase !== 'health') throw new Error('--soak-case must be 10min or health');
   const c10 = arg('c10', 16);
   const c60 = arg('c60', 4);
   const visits = readFileSync(DEV_TEXT, 'utf8')
@@ -251,13 +253,16 @@ async function main(): Promise<void> {
     let soak: Record<string, unknown> | null = null;
     if (soakS > 0) {
       const from = mem.length;
-      const res = await runCase(api, 'soak-10min', b10, t10, c10, soakS);
+      // --soak-case health: the same soak on GET /v1/health (no body, no extractor), to tell the
+      // dev runtime's own memory behaviour from the note route's
+      const res = soakCase === 'health' ? await runCase(api, 'soak-health', '', [], c10, soakS, '/v1/health') : await runCase(api, 'soak-10min', b10, t10, c10, soakS);
       const s = mem.slice(from).map((m) => m.kb);
       const third = Math.max(1, Math.floor(s.length / 3));
       const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
       const firstThird = avg(s.slice(0, third));
       const lastThird = avg(s.slice(-third));
       soak = {
+        case: soakCase,
         durationS: soakS,
         requests: res.requests,
         reqPerSec: res.reqPerSec,
