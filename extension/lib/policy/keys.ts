@@ -117,32 +117,21 @@ function boolKey(title: string, description: string, def: boolean, fallback = de
   return { json: { type: 'boolean' }, title, description: `${description} Default ${def}.`, default: def, fallback, check: fromZod(z.boolean(), z.boolean()) };
 }
 
-/** A capability the product does not have: an admin may restate false, and true is rejected (and shown). */
-function alwaysFalseKey(title: string, description: string): KeySpec<false> {
+/**
+ * A boolean the admin may restate but not change: a safety rule (`true`: PIN required, review
+ * before insert) or a capability the product does not have (`false`: storing audio). The other
+ * value is rejected and shown as a warning.
+ */
+function fixedBoolKey<T extends boolean>(value: T, title: string, description: string): KeySpec<T> {
   return {
     json: { type: 'boolean' },
     title,
-    description: `${description} A true value is rejected and shown as a warning.`,
-    default: false,
-    fallback: false,
-    check: (raw: unknown): Check<false> => {
+    description: `${description} A ${String(!value)} value is rejected and shown as a warning.`,
+    default: value,
+    fallback: value,
+    check: (raw: unknown): Check<T> => {
       if (typeof raw !== 'boolean') return { ok: false, reason: 'wrong_type' };
-      return raw ? { ok: false, reason: 'not_allowed' } : { ok: true, value: false };
-    },
-  };
-}
-
-/** A safety rule an admin may restate but not switch off: false is rejected (and shown). */
-function alwaysTrueKey(title: string, description: string): KeySpec<true> {
-  return {
-    json: { type: 'boolean' },
-    title,
-    description: `${description} A false value is rejected and shown as a warning.`,
-    default: true,
-    fallback: true,
-    check: (raw: unknown): Check<true> => {
-      if (typeof raw !== 'boolean') return { ok: false, reason: 'wrong_type' };
-      return raw ? { ok: true, value: true } : { ok: false, reason: 'not_allowed' };
+      return raw === value ? { ok: true, value } : { ok: false, reason: 'not_allowed' };
     },
   };
 }
@@ -232,7 +221,8 @@ export const POLICY_SPECS = {
   draftRetentionHours: intKey('Draft retention (hours)', 'How long an unapproved visit (audio, transcript, draft) is kept before it is deleted.', 1, 168, 24),
   approvedRetentionHours: intKey('Approved note retention (hours)', 'How long a visit is kept on the device after its note is approved.', 1, 720, 72),
   idleLockMinutes: intKey('Idle lock (minutes)', 'The vault locks after this many minutes without input.', 1, 60, 5),
-  pinRequired: alwaysTrueKey(
+  pinRequired: fixedBoolKey(
+    true,
     'PIN required',
     "Always true: the vault key is wrapped under the clinician's PIN, so without one the key would sit beside the data it protects and encryption at rest would be void.",
   ),
@@ -246,7 +236,8 @@ export const POLICY_SPECS = {
     fallback: 0,
     check: fromZod(z.number(), z.number().int().refine((n) => n === 0 || (n >= 5 && n <= 50))),
   } satisfies KeySpec<number>,
-  storeAudio: alwaysFalseKey(
+  storeAudio: fixedBoolKey(
+    false,
     'Store audio',
     'Always false: audio is never written to storage. It is held in memory only until it is transcribed; the encrypted transcript is what the visit keeps.',
   ),
@@ -260,7 +251,8 @@ export const POLICY_SPECS = {
     managedDefault: [] as readonly string[],
     check: listCheck((s) => (isValidOriginPattern(s) ? s.toLowerCase() : null), 200) as (raw: unknown) => Check<readonly string[]>,
   } satisfies KeySpec<readonly string[]>,
-  requireReviewBeforeInsert: alwaysTrueKey(
+  requireReviewBeforeInsert: fixedBoolKey(
+    true,
     'Require review before insert',
     'Always true: a note is written into the EHR only after the clinician has reviewed and approved it.',
   ),
