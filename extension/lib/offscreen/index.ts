@@ -31,7 +31,7 @@ function asrConfig(telehealth: boolean): AsrConfig {
     // Measured on the whole dev set (bench/asr --pace fast, whisper-base): WER 14.5% → 13.2%, drug
     // names 4 → 6 of 27 mentions. But through the real capture path it changed how an invented
     // surname is spelt (canary sweep, in-person: 'Pemberwick' no longer written as spoken), and
-    // it about doubles the decoding work (a1-001: cpu-time per audio second 0.62 → 1.30) where
+    // it about doubles the decoding work (8 visits, fast pace: RTF 0.42 → 0.83) where
     // base already misses the speed targets: a 1.3-point WER gain does not pay for that.
     prompt: false,
     vad: 'silero',

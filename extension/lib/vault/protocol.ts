@@ -60,13 +60,17 @@ export type VaultCommand = z.infer<typeof VaultCommand>;
 export type VaultCommandName = VaultCommand['cmd'];
 type Cmd<N extends VaultCommandName> = Extract<VaultCommand, { cmd: N }>;
 
-/** Which contexts may send a vault command. Content scripts (page-adjacent) never may. */
-export const VAULT_SENDERS = ['panel', 'background'] as const;
+/**
+ * Which contexts may send a vault command, and the extension page each is (its sender URL path,
+ * what the offscreen listener enforces through messaging `SubProtocol.pages`). Content scripts
+ * (page-adjacent) and our other pages never may.
+ */
+const VAULT_SENDER_PAGE = { panel: '/sidepanel.html', background: '/background.js' } as const;
+export const VAULT_SENDERS = Object.keys(VAULT_SENDER_PAGE) as (keyof typeof VAULT_SENDER_PAGE)[];
+export const VAULT_SENDER_PAGES: readonly string[] = Object.values(VAULT_SENDER_PAGE);
 export function vaultCommandAllowedFrom(context: string): boolean {
-  return (VAULT_SENDERS as readonly string[]).includes(context);
+  return Object.hasOwn(VAULT_SENDER_PAGE, context);
 }
-/** The same two contexts as sender URL paths: what the offscreen listener enforces (messaging `SubProtocol.pages`). */
-export const VAULT_SENDER_PAGES: readonly string[] = ['/sidepanel.html', '/background.js'];
 
 const VisitSummary = z
   .object({

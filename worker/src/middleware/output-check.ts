@@ -7,9 +7,7 @@ import { TEMPLATES } from '../../../shared/notes/templates.ts';
 import { GUARDED_TYPES } from './phi-guard.ts';
 
 const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
-/** Case and white-space folded, not trimmed (a span's own edges matter). */
-const fold = (s: string) => s.toLowerCase().replace(/\s+/g, ' ');
-/** Words and numbers of a folded text. */
+/** Words and numbers of a text (compared in lower case). */
 const TOKEN_RE = /[\p{L}\p{N}]+/gu;
 
 /** System-prompt sentences long enough that quoting one is a leak, not a coincidence. */
@@ -140,24 +138,17 @@ export function checkNote(
   // statements): per-call setup dominates on single short statements, and one pass over a long
   // note's whole text grew faster than its length (measured: 60-minute note 3.1 ms joined, 2.0 ms
   // chunked, 5.5 ms per statement).
-  // A non-guarded shape is allowed when the input holds it, compared without case and with runs
-  // of white space as one: the extractor capitalises the first word of a statement and joins
-  // statements with a blank line, which is not inventing an identifier.
-  // A non-guarded span that runs across the blank line between two statements ("…120/80 1.\n\n
-  // Drive…" read as a street) is an artefact of the joining: those statements are then checked
-  // one by one. A guarded shape across statements is refused as it stands (a number split over
-  // two statements is still a leak).
-  // Beyond that, a shape all of whose words and numbers occur in the input is a rearrangement of
-  // it (the extractor joins a visit's sentences: "12 rash" + "point rash" → "12 Rash. Point", read
-  // as a street), not an invention; a shape with any word or number the input lacks is refused.
-  let inputFolded: string | null = null;
+  // A guarded shape is refused wherever it is, even across statements (a number split over two
+  // statements is still a leak). A non-guarded shape (a date, a street) is refused only if it is
+  // invented: it holds a word or number the input does not. The extractor capitalises, and joins
+  // a visit's sentences ("12 rash" + "point rash" → "12 Rash. Point", read as a street): that
+  // rearranges the input, it invents nothing. A non-guarded span across the blank line that joins
+  // two statements only exists in this scan, so those statements are then checked one by one.
   let inputTokens: Set<string> | null = null;
   const invented = (seen: string): boolean => {
     if (inputText.includes(seen)) return false;
-    inputFolded ??= fold(inputText);
-    if (inputFolded.includes(fold(seen))) return false;
-    inputTokens ??= new Set(inputFolded.match(TOKEN_RE) ?? []);
-    const tokens = fold(seen).match(TOKEN_RE) ?? [];
+    inputTokens ??= new Set(inputText.toLowerCase().match(TOKEN_RE) ?? []);
+    const tokens = seen.toLowerCase().match(TOKEN_RE) ?? [];
     return tokens.length === 0 || tokens.some((t) => !inputTokens!.has(t));
   };
   for (const chunk of chunked(texts, 2_000)) {
