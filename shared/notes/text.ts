@@ -3,6 +3,7 @@
  * Pure string functions; placeholders like `[NAME_1]` are never altered (they are upper case with
  * brackets, and every rewrite here works on lower-case words).
  */
+import { guardedShapeCount } from '../phi-patterns.ts';
 
 const ABBREV = new Set(['dr', 'mr', 'mrs', 'ms', 'st', 'vs', 'etc', 'e.g', 'i.e', 'approx', 'no', 'jr', 'sr', 'a.m', 'p.m']);
 
@@ -255,8 +256,9 @@ const IRREGULAR_PAST = new Set([
   'swelled', 'swore', 'tore', 'understood', 'won', 'used', 'also', 'just', 'only', 'really', 'still', 'never', 'always',
   'usually', 'sometimes', 'often', 'actually', 'definitely', 'probably', 'mostly', 'even', 'already', 'finally',
 ]);
-/** "I first noticed", "I really think": skip adverbs, conjugate the verb after them. */
-const ADVERB_VERB = /\bI ((?:(?:(?!(?:app|rep|re|supp|f|comp|multip|imp|al|fami|be|ear|ug|sil|ho|jo|jel|bul|ral|tal|dal|bel)ly\b)[a-z]{2,}ly|sometimes|first|also|just|still|never|always|even|already|then|both|all|kind of|sort of)\s+){0,3})([a-z][a-z']*)/g;
+/** "I first noticed", "I really think": skip adverbs, conjugate the verb after them. Not a word glued
+ * to more by a hyphen ("I x-12" must not become "xes-12", an id shape; a cut-off "had- " still is). */
+const ADVERB_VERB = /\bI ((?:(?:(?!(?:app|rep|re|supp|f|comp|multip|imp|al|fami|be|ear|ug|sil|ho|jo|jel|bul|ral|tal|dal|bel)ly\b)[a-z]{2,}ly|sometimes|first|also|just|still|never|always|even|already|then|both|all|kind of|sort of)\s+){0,3})([a-z][a-z']*)(?!\w|-\w)/g;
 const MODAL = new Set(['can', 'could', 'will', 'would', 'should', 'might', 'must', 'may', 'shall']);
 const VERB_MAP: Record<string, string> = {
   am: 'is', have: 'has', do: 'does', "don't": "doesn't", "haven't": "hasn't", "can't": "cannot", go: 'goes',
@@ -336,7 +338,7 @@ export function secondToThird(sentence: string, gender: Gender): string {
 const OBJ_YOU = /\b(put|get|give|gave|see|saw|tell|told|send|let|help|ask|call|thank|keep|make|take|bring|want|need|check|examine|start|started|prescribe|refer|to|for|with|on|at|from|about|by|of|into|have|had|got|seeing|putting|getting|giving|sending|telling|asking|checking|examining|starting|referring|treat|treating|bother|bothering|hurt|hurting|like|love|understand|continue|continuing|switch|move|schedule|book|follow|monitor|watch|clear|show|teach|remind|encourage|recommend|advise|wean|taper)\s+you\b(?!'|\s+(?:are|were|have|had|can|will|would|should|do|did|don't|didn't|feel|think|need|take|get|go|said|say|know|mentioned|told|been)\b)/gi;
 
 /** "you" + verb; a preposition or article after "you" is not a verb ("keep you on", "get you in"). */
-const YOU_VERB = /\byou ((?:(?:really|usually|actually|definitely|probably|also|just|still|never|always|only|already)\s+){0,2})(?!(?:on|in|at|to|for|with|off|up|back|out|down|over|into|a|an|the|some|guys|all|both|and|or|so|too|as|if|that|this|now|today|again|here|there)\b)([a-z][a-z']*)/gi;
+const YOU_VERB = /\byou ((?:(?:really|usually|actually|definitely|probably|also|just|still|never|always|only|already)\s+){0,2})(?!(?:on|in|at|to|for|with|off|up|back|out|down|over|into|a|an|the|some|guys|all|both|and|or|so|too|as|if|that|this|now|today|again|here|there)\b)([a-z][a-z']*)(?!\w|-\w)/gi;
 
 const UNIT_AFTER = /^(\s*(?:-|\s)?(?:days?|weeks?|months?|years?|hours?|minutes?|times?|mg|milligrams?|micrograms?|units?|pounds?|miles?|percent|out of|degrees|centimeters?|inches|feet|steps|blocks|pills?|tablets?|puffs?|cups?|drinks?|beers?|packs?|cigarettes|servings?)\b)/i;
 
@@ -351,11 +353,27 @@ export function clinicalStyle(s: string): string {
 
 function mergeNumbers(original: string): string {
   // Accept a conversion only before a unit or after "out of".
-  return original.replace(NUMBER_PHRASE, (phrase, offset: number) => {
+  const spans: Array<{ at: number; phrase: string }> = [];
+  const merged = original.replace(NUMBER_PHRASE, (phrase: string, offset: number) => {
     const after = original.slice(offset + phrase.length, offset + phrase.length + 30);
     const before = original.slice(Math.max(0, offset - 7), offset);
-    return UNIT_AFTER.test(after) || /out of\s*$/i.test(before) ? numbersToDigits(phrase) : phrase;
+    if (!UNIT_AFTER.test(after) && !/out of\s*$/i.test(before)) return phrase;
+    spans.push({ at: offset, phrase });
+    return numbersToDigits(phrase);
   });
+  if (spans.length === 0) return merged;
+  // Digits must not make an identifier shape the words did not have: "mid-five thousand pills"
+  // → "mid-5000 pills" reads as an account number, and the note API refuses a note holding one.
+  // Such a phrase keeps its words; the others are converted one by one (rare, so checked only here).
+  const before = guardedShapeCount(original);
+  if (guardedShapeCount(merged) <= before) return merged;
+  let out = original;
+  for (let i = spans.length - 1; i >= 0; i--) {
+    const { at, phrase } = spans[i]!;
+    const next = out.slice(0, at) + numbersToDigits(phrase) + out.slice(at + phrase.length);
+    if (guardedShapeCount(next) <= before) out = next;
+  }
+  return out;
 }
 
 const FUNCTION_WORDS = new Set(

@@ -15,6 +15,11 @@ describe('canary sweep: forms of the spoken identifiers in a transcript', () => 
     expect(o).toMatchObject({ surname: false, surnameForm: true });
     expect(o.forms).toContain('Winterbotle');
   });
+  it('takes the capitalised word after the given name as the surname, however spelt (seen under load)', () => {
+    const o = observedForms('My name is Harold Wintermodel Bornmark III, 1961.', tele);
+    expect(o).toMatchObject({ surname: false, surnameForm: true });
+    expect(o.forms).toContain('Wintermodel');
+  });
   it('finds the surname split in two, as written and joined', () => {
     const o = observedForms('my name is Harold Winter Bottle born', tele);
     expect(o.surnameForm).toBe(true);
@@ -23,6 +28,8 @@ describe('canary sweep: forms of the spoken identifiers in a transcript', () => 
   it('does not take an unrelated word for the surname', () => {
     const o = observedForms('The winter was bottled up; my name is Harold.', tele);
     expect(o.surnameForm).toBe(false);
+    expect(observedForms('We met in wintertime at the bottling plant.', tele).surnameForm).toBe(false);
+    expect(observedForms('Harold is here; harold said the rest.', tele).surnameForm).toBe(false);
   });
   it('finds the record number whatever Whisper put between its digits', () => {
     const digits = tele.mrnDigits;

@@ -4,8 +4,7 @@ import { NoteRequest, type Note } from '../../shared/api.ts';
 import { TEMPLATES } from '../../shared/notes/templates.ts';
 import { checkNote, checkOutput } from '../../worker/src/middleware/output-check.ts';
 import { extractNote } from '../../shared/notes/extractor.ts';
-import { numbersToDigits } from '../../shared/notes/text.ts';
-import { detectPatternIdentifiers } from '../../shared/phi-patterns.ts';
+import { findIdentifier } from '../../worker/src/middleware/phi-guard.ts';
 import { buildPrompt } from '../../worker/src/prompts/note-prompt.ts';
 import { call, captureConsole, errorCode, expectNoContent, records, SENTINELS, visit } from './helpers.ts';
 
@@ -60,24 +59,34 @@ describe('output check (pure)', () => {
     expect(checkOutput(b, two('Drive to 14 Harbor View Lane.'))).toBe('identifier');
   });
 
-  // Found by the canary sweep under load (a garbled ASR transcript): the extractor's own note was
-  // refused (502) because "3 5 started" became "3 5 Started", read as the street "3 5 St".
-  it('property: the extractor\'s note from any input with no identifier shape passes the output check', () => {
-    const words = ['I', 'take', 'metformin', '500', 'milligrams', 'twice', 'a', 'day', 'May', 'March', '3rd', '1951', '5', '9', '1', '3', '2', '6', '4', '8', 'started', 'drops', 'running', 'drive', 'court', 'way', 'point', 'blood', 'pressure', '120/80', 'since', 'on', '3/4', '1/2', '12', 'tablets', 'daily', 'rash', 'elbow', 'after', 'allergic', 'to', 'penicillin', 'pulse', '98.6', 'weeks', 'ago', 'lisinopril', 'follow', 'up', 'in', 'two', '[DATE_1]', '[MRN_1]', '[NAME_1]', '2020', '-', ',', '.', 'over', 'and', 'at', 'night'];
-    const segment = fc.array(fc.constantFrom(...words), { minLength: 2, maxLength: 14 }).map((w) => w.join(' ').replace(/ ([,.])/g, '$1'));
+  // Found by the canary sweep under load (garbled ASR transcripts): the extractor's own note was
+  // refused (502) because its rewrites made an identifier shape the input did not have: "3 5
+  // started" → "3 5 Started" (the street "3 5 St"), "met for mid-five hundred milligrams" →
+  // "mid-500 mg" (an account-number shape), "I x-12" → "the patient xes-12". The inputs are what the
+  // PHI guard lets through (its own check, segment by segment), garbled-ASR pieces included.
+  it('property: the extractor\'s note from any input the PHI guard accepts passes the output check', () => {
+    const words = ['I', 'take', 'metformin', '500', 'milligrams', 'mg', 'twice', 'a', 'day', 'May', 'March', '3rd', '1951', '5', '9', '1', '3', '2', '6', '4', '8', 'started', 'drops', 'running', 'drive', 'court', 'way', 'point', 'blood', 'pressure', '120/80', 'since', 'on', '3/4', '1/2', '12', 'tablets', 'daily', 'rash', 'elbow', 'after', 'allergic', 'to', 'penicillin', 'pulse', '98.6', 'weeks', 'ago', 'lisinopril', 'follow', 'up', 'in', 'two', '[DATE_1]', '[MRN_1]', '[NAME_1]', '2020', '-', ',', '.', 'over', 'and', 'at', 'night',
+      'five', 'fifty', 'twenty', 'forty', 'one', 'hundred', 'thousand', 'seven', 'eleven', 'ninety', 'nine', 'four', 'three', 'six', 'eight', 'zero', 'oh', 'double', 'units', 'out', 'of', 'ten', 'pills', 'times', 'for',
+      'mid-', 'x-', 'ab-', 'type-', 'you', 'your', 'my', 'account', 'member', 'serial', 'phone', 'fax', 'number'];
+    // a piece ending in "-" is glued to the next word ("mid-" + "five" → "mid-five")
+    const segment = fc.array(fc.constantFrom(...words), { minLength: 2, maxLength: 14 }).map((w) => w.join(' ').replace(/ ([,.])/g, '$1').replace(/(\w)- /g, '$1-'));
     const template = fc.constantFrom('soap', 'hp', 'progress', 'telehealth', 'patient_instructions' as const);
     fc.assert(
       fc.property(fc.array(segment, { minLength: 1, maxLength: 6 }), template, (texts, tpl) => {
         const segments = texts.map((text, i) => ({ id: `s${i}`, speaker: i % 2 ? 'patient' : 'clinician', t0: i, t1: i + 1, text }));
-        // what a minimized transcript looks like, segment by segment (as the PHI guard reads it): no
-        // identifier shape, also with its number words as digits (the minimizer reads spoken digits)
-        fc.pre(texts.every((t) => detectPatternIdentifiers(t).length === 0 && detectPatternIdentifiers(numbersToDigits(t)).length === 0));
+        fc.pre(findIdentifier(texts) === null);
         const r = NoteRequest.parse({ visitId: 'v-1', template: tpl, segments, options: {} });
         const c = checkNote(r, extractNote(r));
         expect(c.ok ? 'passed' : `refused: ${c.rule}`).toBe('passed');
       }),
       { numRuns: 3_000 },
     );
+  });
+  it('the canary sweep\'s garbled dose keeps its words and passes the check', () => {
+    const r = NoteRequest.parse(visit({ segments: [{ id: 's2', speaker: 'patient', t0: 0, t1: 1, text: 'I take met for mid-five hundred milligrams twice a day.' }] }));
+    const n = extractNote(r);
+    expect(checkNote(r, n).ok).toBe(true);
+    expect(JSON.stringify(n)).toContain('mid-five hundred mg');
   });
   it('refuses a prompt leak: the canary or any system-prompt sentence', () => {
     expect(checkOutput(req, note(`ref ${prompt.canary}`), { secrets })).toBe('prompt_leak');

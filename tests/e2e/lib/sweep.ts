@@ -165,15 +165,23 @@ export function observedForms(transcript: string, v: SweepVisit): { forms: strin
   if (m) forms.add(m[0]);
   const target = surname.toLowerCase();
   const words = transcript.match(/[A-Za-z][A-Za-z'-]+/g) ?? [];
+  const near = 2;
   let surnameForm = false;
+  // the capitalised word Whisper wrote right after the spoken given name is its surname, however
+  // far its spelling ("Harold Wintermodel" for "Harold Winterbottle", 4 edits, seen under load)
+  const given = v.identifiers[0]!.split(' ')[0]!;
+  for (const g of transcript.matchAll(new RegExp(`\\b${given}[\\s,]+([A-Z][A-Za-z'-]{3,})`, 'g'))) {
+    forms.add(g[1]!);
+    surnameForm = true;
+  }
   for (const [i, w] of words.entries()) {
-    if (w.length >= 6 && editDistance(w.toLowerCase(), target) <= 2) {
+    if (w.length >= 6 && editDistance(w.toLowerCase(), target) <= near) {
       forms.add(w);
       surnameForm = true;
     }
     // the surname split in two ("Winter bottle"): searched for as written, with its space
     const next = words[i + 1];
-    if (next !== undefined && editDistance((w + next).toLowerCase(), target) <= 2) {
+    if (next !== undefined && editDistance((w + next).toLowerCase(), target) <= near) {
       const pair = new RegExp(`${w}[\\s-]+${next}`).exec(transcript);
       if (pair) forms.add(pair[0]);
       forms.add(w + next);

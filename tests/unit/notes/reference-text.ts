@@ -143,8 +143,9 @@ const IRREGULAR_PAST = new Set([
   'swelled', 'swore', 'tore', 'understood', 'won', 'used', 'also', 'just', 'only', 'really', 'still', 'never', 'always',
   'usually', 'sometimes', 'often', 'actually', 'definitely', 'probably', 'mostly', 'even', 'already', 'finally',
 ]);
-/** "I first noticed", "I really think": skip adverbs, conjugate the verb after them. */
-const ADVERB_VERB = /\bI ((?:(?:really|usually|actually|definitely|probably|mostly|finally|recently|occasionally|sometimes|generally|normally|typically|certainly|barely|hardly|rarely|constantly|currently|initially|originally|mainly|basically|first|also|just|still|never|always|even|only|already|then|both|all|kind of|sort of)\s+){0,3})([a-z][a-z']*)/g;
+/** "I first noticed", "I really think": skip adverbs, conjugate the verb after them. Not a word glued
+ * to more by a hyphen ("I x-12" must not become "xes-12", an id shape; a cut-off "had- " still is). */
+const ADVERB_VERB = /\bI ((?:(?:really|usually|actually|definitely|probably|mostly|finally|recently|occasionally|sometimes|generally|normally|typically|certainly|barely|hardly|rarely|constantly|currently|initially|originally|mainly|basically|first|also|just|still|never|always|even|only|already|then|both|all|kind of|sort of)\s+){0,3})([a-z][a-z']*)(?!\w|-\w)/g;
 const MODAL = new Set(['can', 'could', 'will', 'would', 'should', 'might', 'must', 'may', 'shall']);
 const VERB_MAP: Record<string, string> = {
   am: 'is', have: 'has', do: 'does', "don't": "doesn't", "haven't": "hasn't", "can't": "cannot", go: 'goes',
@@ -215,7 +216,7 @@ export function secondToThird(sentence: string, gender: Gender): string {
 /** "you" after a verb or preposition is an object ("put you on", "see you back", "for you"). */
 const OBJ_YOU = /\b(put|get|give|gave|see|saw|tell|told|send|let|help|ask|call|thank|keep|make|take|bring|want|need|check|examine|start|started|prescribe|refer|to|for|with|on|at|from|about|by|of|into|have|had|got|seeing|putting|getting|giving|sending|telling|asking|checking|examining|starting|referring|treat|treating|bother|bothering|hurt|hurting|like|love|understand)\s+you\b(?!'|\s+(?:are|were|have|had|can|will|would|should|do|did|don't|didn't|feel|think|need|take|get|go|said|say|know|mentioned|told|been)\b)/gi;
 
-const YOU_VERB = /\byou ((?:(?:really|usually|actually|definitely|probably|also|just|still|never|always|only|already)\s+){0,2})([a-z][a-z']*)/gi;
+const YOU_VERB = /\byou ((?:(?:really|usually|actually|definitely|probably|also|just|still|never|always|only|already)\s+){0,2})([a-z][a-z']*)(?!\w|-\w)/gi;
 
 const UNIT_AFTER = /^(\s*(?:-|\s)?(?:days?|weeks?|months?|years?|hours?|minutes?|times?|mg|milligrams?|micrograms?|units?|pounds?|miles?|percent|out of|degrees|centimeters?|inches|feet|steps|blocks|pills?|tablets?|puffs?|cups?|drinks?|beers?|packs?|cigarettes|servings?)\b)/i;
 

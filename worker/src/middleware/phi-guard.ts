@@ -1,34 +1,12 @@
 import type { MiddlewareHandler } from 'hono';
 import type { NoteRequest } from '../../../shared/api.ts';
 import { containsBannerName } from '../../../shared/banner-hash.ts';
-import { detectPatternIdentifiers, type PhiType } from '../../../shared/phi-patterns.ts';
+import { detectPatternIdentifiers, GUARDED_TYPES, type PhiType } from '../../../shared/phi-patterns.ts';
 import { fail } from '../errors.ts';
 import type { GuardRule } from '../log.ts';
 import type { AppEnv } from '../types.ts';
 
-/**
- * Identifier classes that must never arrive unplaceholdered: every class with a recognisable
- * shape (numbers, ids, emails, URLs, IPs). The id classes are all guarded because the detector
- * picks among them by nearby words ("serial", "member", "fax"), so a phone number next to the
- * word "device" is still refused. Not guarded here: numeric dates ("pain 7/10" has a date's
- * shape), addresses, ZIPs, ages, names and places — they need context the server does not have
- * and stay the minimizer's job (banner names are checked below). Measured on the 200 dev-text
- * visits with their PHI replaced by placeholders: 0 false refusals.
- */
-export const GUARDED_TYPES: ReadonlySet<PhiType> = new Set<PhiType>([
-  'SSN',
-  'PHONE',
-  'FAX',
-  'EMAIL',
-  'MRN',
-  'HEALTH_PLAN',
-  'ACCOUNT',
-  'LICENSE',
-  'DEVICE',
-  'VEHICLE',
-  'IP',
-  'URL',
-]);
+export { GUARDED_TYPES } from '../../../shared/phi-patterns.ts';
 
 /** First guarded identifier type found in any segment, or null. Pure; never throws. */
 export function findIdentifier(texts: readonly string[]): PhiType | null {
