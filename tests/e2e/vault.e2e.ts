@@ -61,18 +61,26 @@ describe('vault in real Chromium (real IndexedDB, profile on disk)', () => {
       expect((await vault(page, { cmd: 'vault.putPhiMap', visitId, map: { NAME_1: CANARIES[0] } })).ok).toBe(true);
       const segs = await vault(page, { cmd: 'vault.listSegments', visitId });
       expect(JSON.stringify(segs.value)).toContain(CANARIES[0]); // round trip works while unlocked
-      // only the side panel and the service worker may talk to the vault: our options and
-      // permission pages are refused before the vault sees the command; the service worker is not
-      const statusFrom = async (path: string) => {
+      // only the side panel and the service worker may talk to the offscreen document (vault and
+      // every other command): our options and permission pages are refused before a handler sees
+      // the command; the service worker is not
+      const sendFrom = async (path: string, msg: Record<string, unknown>) => {
         const p = await l.context.newPage();
         await p.goto(`chrome-extension://${l.extensionId}/${path}`);
-        const r = (await p.evaluate(() => chrome.runtime.sendMessage({ target: 'offscreen', cmd: 'vault.listSegments', visitId: 'x' }))) as { ok: boolean; error?: { code?: string } };
+        const r = (await p.evaluate((m) => chrome.runtime.sendMessage({ target: 'offscreen', ...m }), msg)) as { ok: boolean; error?: { code?: string } };
         await p.close();
         return r;
       };
-      for (const path of ['options.html', 'permission.html']) expect(await statusFrom(path), path).toMatchObject({ ok: false, error: { code: 'untrusted_sender' } });
+      for (const path of ['options.html', 'permission.html']) {
+        for (const msg of [{ cmd: 'vault.listSegments', visitId: 'x' }, { cmd: 'audit.export' }, { cmd: 'review.list' }, { cmd: 'capture.status' }]) {
+          expect(await sendFrom(path, msg), `${path} ${msg.cmd}`).toMatchObject({ ok: false, error: { code: 'untrusted_sender' } });
+        }
+      }
       const fromSw = (await l.serviceWorker.evaluate(() => chrome.runtime.sendMessage({ target: 'offscreen', cmd: 'vault.status' }))) as { ok: boolean };
       expect(fromSw.ok, 'the service worker may send vault commands').toBe(true);
+      const statusFromSw = (await l.serviceWorker.evaluate(() => chrome.runtime.sendMessage({ target: 'offscreen', cmd: 'capture.status' }))) as { ok: boolean };
+      expect(statusFromSw.ok, 'the service worker may send capture commands').toBe(true);
+      expect((await page.evaluate(() => chrome.runtime.sendMessage({ target: 'offscreen', cmd: 'review.list' }))) as { ok: boolean }, 'the side panel may').toMatchObject({ ok: true });
       // the offscreen document's console and the extension's storage carry nothing either
       const storage = await page.evaluate(async () => JSON.stringify([await chrome.storage.local.get(null), await chrome.storage.session.get(null), localStorage.length]));
       for (const c of CANARIES) expect(storage).not.toContain(c);

@@ -112,17 +112,30 @@ function subProtocolFor(raw: unknown, subs: readonly SubProtocol[]): SubProtocol
   return typeof cmd === 'string' ? subs.find((s) => cmd.startsWith(s.prefix)) : undefined;
 }
 
+export interface ListenOptions {
+  /**
+   * The extension pages (URL paths, as `SubProtocol.pages`) that may send ANY command to this
+   * context; every other sender, our own other pages included, gets `untrusted_sender` before a
+   * handler or sub-protocol sees the message. Absent: any of our pages (route's sender rules only).
+   */
+  pages?: readonly string[];
+}
+
 /** Register the context's handlers (and optionally an event handler). The only raw listener. */
-export function listen(context: Context, handlers: Handlers, onEvent?: (e: Event) => void, subs: readonly SubProtocol[] = []): () => void {
+export function listen(context: Context, handlers: Handlers, onEvent?: (e: Event) => void, subs: readonly SubProtocol[] = [], opts: ListenOptions = {}): () => void {
   const selfId = browser.runtime.id;
   const listener = (raw: unknown, sender: Runtime.MessageSender): Promise<unknown> | undefined => {
+    const isEvent = raw !== null && typeof raw === 'object' && 'evt' in raw;
+    if (opts.pages && targetOf(raw) === context && !isEvent && !opts.pages.includes(senderPath(sender) ?? '')) {
+      return Promise.resolve(fail('untrusted_sender'));
+    }
     const sub = targetOf(raw) === context ? subProtocolFor(raw, subs) : undefined;
     if (sub) {
       if (classifySender(sender, selfId) !== 'extension-page') return Promise.resolve(fail('untrusted_sender'));
       if (sub.pages && !sub.pages.includes(senderPath(sender) ?? '')) return Promise.resolve(fail('untrusted_sender'));
       return sub.handle(raw).catch(() => fail('handler_failed'));
     }
-    if (onEvent && targetOf(raw) === context && raw !== null && typeof raw === 'object' && 'evt' in raw) {
+    if (onEvent && targetOf(raw) === context && isEvent) {
       if (classifySender(sender, selfId) === 'extension-page') {
         const ev = Event.safeParse(raw);
         if (ev.success) onEvent(ev.data);

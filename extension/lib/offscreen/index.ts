@@ -145,5 +145,10 @@ export function startOffscreen(): void {
     'audit.report': (m) => flow.report(m.visitId),
     'audit.export': () => flow.exportAudit(),
     'audit.append': (m) => flow.auditFromBackground(m),
-  }, undefined, [{ prefix: 'vault.', handle: vaultRoute, pages: VAULT_SENDER_PAGES }]);
+  }, undefined, [{ prefix: 'vault.', handle: vaultRoute, pages: VAULT_SENDER_PAGES }], {
+    // Every command here (capture, ASR, review, audit, vault) comes from the side panel or the
+    // service worker; the same two pages the vault allows. Our options and permission pages send
+    // none, so they are refused too (threat model X1).
+    pages: VAULT_SENDER_PAGES,
+  });
 }
