@@ -507,7 +507,7 @@ export class VisitFlow {
       // the error body is codes only (ApiError); read at most its code, never echo it
       let apiCode: string | undefined;
       try {
-        const e = ApiError.safeParse(JSON.parse((await res.text()).slice(0, 4_096)));
+        const e = ApiError.safeParse(JSON.parse(await readAtMost(res, 4_096)));
         if (e.success) apiCode = e.data.error.code;
       } catch {
         apiCode = undefined;
@@ -676,4 +676,33 @@ export class VisitFlow {
     if (!r.ok) throw code(r.code === 'export_not_allowed' ? 'export_not_allowed' : r.code === 'chain_broken' ? 'audit_chain_broken' : 'storage_failed');
     return { text: r.text, count: r.count, keyThumbprint: signer.thumbprint };
   }
+}
+
+/**
+ * The first `max` bytes of a response body as text; the rest is never read (the stream is
+ * cancelled), so a huge or endless error body costs nothing. A cut multi-byte character is dropped.
+ */
+export async function readAtMost(res: Response, max: number): Promise<string> {
+  const reader = res.body?.getReader();
+  if (reader === undefined) return '';
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  try {
+    while (n < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const part = value.subarray(0, max - n);
+      parts.push(part);
+      n += part.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  const all = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return new TextDecoder('utf-8', { fatal: false }).decode(all).replace(/\uFFFD$/, '');
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CodedError } from '../../../shared/messages.ts';
 import { memoryKeyStore, openInstallSigner, verifyExport } from '../../../extension/lib/audit/index.ts';
 import { defaultPolicy } from '../../../extension/lib/policy/index.ts';
-import { VisitFlow } from '../../../extension/lib/visit/flow.ts';
+import { VisitFlow, readAtMost } from '../../../extension/lib/visit/flow.ts';
 import { PIN, seg, unlockedVault } from '../vault/helpers.ts';
 
 /**
@@ -118,6 +118,35 @@ describe('VisitFlow', () => {
       expect(await codeOf(flow.generate(id, p.previewId, 'cloud'))).toBe(want);
       expect((await flow.get(id)).note).toBeNull();
     }
+  });
+
+  it('an error body is read only up to its first 4 KB: an endless one neither hangs nor fills memory', async () => {
+    let pulls = 0;
+    let cancelled = false;
+    const endless = () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(c) {
+            pulls++;
+            c.enqueue(new TextEncoder().encode('x'.repeat(1_000)));
+          },
+          cancel() {
+            cancelled = true;
+          },
+        }),
+        { status: 502 },
+      );
+    expect((await readAtMost(endless(), 4_096)).length).toBe(4_096);
+    expect(cancelled).toBe(true);
+    expect(pulls).toBeLessThan(10);
+    // a character cut at the limit is dropped, not turned into a replacement mark
+    expect(await readAtMost(new Response('ab\u00e9'), 3)).toBe('ab');
+    expect(await readAtMost(new Response(null, { status: 502 }), 10)).toBe('');
+    // through the flow: the code is still read from a short body; an endless one is an outage
+    const { flow } = await setup(endless);
+    const id = await visitWithTranscript(flow);
+    const p = await flow.prepare(id, 'soap');
+    expect(await codeOf(flow.generate(id, p.previewId, 'cloud'))).toBe('api_unreachable');
   });
 
   it('offline-only policy refuses a cloud send before any request', async () => {
