@@ -10,7 +10,7 @@ import { openCallTab, restartCall } from './lib/call.ts';
 import { isNoteEgress, listFiles, scanDir, scanTrace, type DirHit, type TraceHit } from './lib/canary.ts';
 import { openPanel, startVisit, stopVisit, waitForSeconds, waitForState } from './lib/panel.ts';
 import { serveDirs } from './lib/serve.ts';
-import { CANARY_FIXTURES, VISITS, ehrPage, fixture, observedForms, readExtensionStorage, type SweepVisit } from './lib/sweep.ts';
+import { CANARY_FIXTURES, VISITS, ehrPage, fixture, observedForms, readExtensionStorage, replacedForms, type SweepVisit } from './lib/sweep.ts';
 import { startTrace, type TraceRequest, type TraceSummary } from './lib/trace.ts';
 import { extensionCopyWithLoopbackGrant } from './ehr/drivers.ts';
 
@@ -63,6 +63,8 @@ interface VisitRun {
   visit: SweepVisit;
   canaries: string[];
   observed: ReturnType<typeof observedForms>;
+  /** what the minimizer replaced with NAME/MRN placeholders, as the ASR wrote it (canaries too) */
+  replaced: string[];
   egressBody: string;
   traces: Array<{ dir: string; summary: TraceSummary }>;
   storage: { storageKeys: number; cacheEntries: number };
@@ -128,6 +130,18 @@ async function runVisit(v: SweepVisit, api: RunningApi, extDir: string): Promise
       await panel.getByTestId('egress-preview').waitFor({ timeout: 60_000 });
       await panel.getByText('Exact request body').click();
       const egressBody = (await panel.getByTestId('egress-body').textContent()) ?? '';
+      // each stored segment's text (without its time and speaker), to read back what was replaced
+      const bySeg = new Map(
+        await items.evaluateAll((els) =>
+          els.map((e) => {
+            const c = e.cloneNode(true) as HTMLElement;
+            c.querySelector('.muted')?.remove();
+            return [e.getAttribute('data-seg') ?? '', (c.textContent ?? '').trim()] as [string, string];
+          }),
+        ),
+      );
+      // (a part of a banner identifier, e.g. the given name alone, is on the EHR page by design)
+      const replaced = replacedForms(bySeg, egressBody).filter((f) => !v.identifiers.some((id) => id.toLowerCase().includes(f.toLowerCase())));
       // for reading a failure (SCRIBE_SWEEP_KEEP=1 keeps OUT): invented people only, outside the scanned dirs
       mkdirSync(join(base, 'debug'), { recursive: true });
       writeFileSync(join(base, 'debug', 'transcript.txt'), transcript);
@@ -159,7 +173,7 @@ async function runVisit(v: SweepVisit, api: RunningApi, extDir: string): Promise
       writeFileSync(join(dir1, 'extension-storage.json'), storage.text);
       writeFileSync(join(dir1, 'panel-webstorage.json'), web);
       traces.push({ dir: dir1, summary });
-      run = { visit: v, canaries: [...new Set([...v.identifiers, ...observed.forms])], observed, egressBody, traces, storage, profile, ehrValue };
+      run = { visit: v, canaries: [...new Set([...v.identifiers, ...observed.forms, ...replaced])], observed, replaced, egressBody, traces, storage, profile, ehrValue };
     } finally {
       await l.close(); // closes the browser: IndexedDB's LevelDB and the rest flushed to disk
     }
@@ -230,9 +244,13 @@ describe('canary sweep: no identifier anywhere PHI must not be', () => {
     it(`${v.id}: a whole visit, then every trace, storage and the profile hold no canary`, async () => {
       const r = await runVisit(v, api, ext.dir);
       runs.push(r);
-      // the canaries really went through the ASR (else the sweep would be vacuous)
-      // (as spelt, or a near spelling that is then a canary too: the form list is invented names)
-      expect(r.observed.surnameForm, `a form of the surname is in the transcript (forms seen: ${JSON.stringify(r.observed.forms)})`).toBe(true);
+      // A spoken identifier really went through the ASR (else the sweep would be vacuous): the
+      // surname (as spelt, a near spelling, or the word after the given name) or the record
+      // number. Every form found, and everything the minimizer replaced with a NAME or MRN
+      // placeholder as Whisper wrote it, is a canary. Under load Whisper may write the surname
+      // past recognition (seen once in CI); the sweep then says so and checks what it did write.
+      expect(r.observed.surnameForm || r.observed.mrn, `a spoken identifier is in the transcript (forms seen: ${JSON.stringify(r.observed.forms)})`).toBe(true);
+      if (!r.observed.surnameForm) console.warn(`[canary-sweep] ${v.id}: no form of the surname in the transcript; searched for the record number and the ${r.replaced.length} replaced form(s)`);
 
       // the egress payload: content, but no identifier (what the panel showed = what was sent)
       const sent = egressBodies(r.traces[0]!.dir);

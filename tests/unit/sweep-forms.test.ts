@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VISITS, observedForms } from '../e2e/lib/sweep.ts';
+import { VISITS, observedForms, replacedForms } from '../e2e/lib/sweep.ts';
 
 // The canary sweep searches for what the ASR actually wrote; these pin how it finds those forms.
 const tele = VISITS.find((v) => v.id === 'telehealth')!;
@@ -37,5 +37,30 @@ describe('canary sweep: forms of the spoken identifiers in a transcript', () => 
     const o = observedForms(`my number is ${spaced}.`, tele);
     expect(o.mrn).toBe(true);
     expect(o.forms).toContain(spaced);
+  });
+});
+
+describe('canary sweep: what the minimizer replaced, as the ASR wrote it', () => {
+  const transcript = new Map([
+    ['a', 'My name is Harold Wintermodel Bornmark III, 1961.'],
+    ['b', 'Record number EQ 59932648.'],
+    ['c', 'I feel fine.'],
+  ]);
+  const body = JSON.stringify({
+    segments: [
+      { id: 'a', text: 'My name is [NAME_1] III, 1961.' },
+      { id: 'b', text: 'Record number EQ [MRN_1].' },
+      { id: 'c', text: 'I feel fine.' },
+    ],
+  });
+  it('reads each NAME and MRN placeholder back to the transcript text it stands for', () => {
+    expect(replacedForms(transcript, body)).toEqual(['Harold Wintermodel Bornmark', '59932648']);
+  });
+  it('skips segments that do not line up and bodies that do not parse', () => {
+    expect(replacedForms(new Map([['a', 'something else entirely']]), body)).toEqual([]);
+    expect(replacedForms(transcript, 'not json')).toEqual([]);
+    // touching placeholders are ambiguous ("Harold" + "Winterbottle Born March 3rd, 1961")
+    const touching = JSON.stringify({ segments: [{ id: 'a', text: 'My name is [NAME_1] [DATE_1].' }] });
+    expect(replacedForms(new Map([['a', 'My name is Harold Winterbottle Born March 3rd, 1961.']]), touching)).toEqual([]);
   });
 });

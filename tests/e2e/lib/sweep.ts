@@ -197,6 +197,46 @@ export function observedForms(transcript: string, v: SweepVisit): { forms: strin
   };
 }
 
+/**
+ * What the minimizer replaced with a NAME or MRN placeholder, as the ASR wrote it: each egress
+ * segment's text (placeholders) matched against the same segment of the stored transcript, the
+ * placeholders standing for the text between the fixed parts. These are the spoken names and
+ * record numbers however Whisper spelt them, so the sweep searches for them everywhere too. A
+ * segment whose fixed parts do not line up, or where two placeholders touch, is skipped (the list
+ * only ever adds canaries).
+ */
+export function replacedForms(transcript: ReadonlyMap<string, string>, egressBody: string): string[] {
+  let body: { segments?: Array<{ id?: unknown; text?: unknown }> };
+  try {
+    body = JSON.parse(egressBody) as typeof body;
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  for (const seg of body.segments ?? []) {
+    if (typeof seg.id !== 'string' || typeof seg.text !== 'string' || !seg.text.includes('[')) continue;
+    const original = transcript.get(seg.id);
+    // two placeholders with only spaces between them ("[NAME_1] [DATE_1]") split ambiguously
+    if (original === undefined || /\]\s*\[/.test(seg.text)) continue;
+    const types: string[] = [];
+    const pattern = seg.text
+      .split(/(\[[A-Z_]+_\d+\])/)
+      .map((part, i) => {
+        if (i % 2 === 0) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        types.push(part.slice(1, part.lastIndexOf('_')));
+        return '(.+?)';
+      })
+      .join('');
+    const m = new RegExp(`^${pattern}$`, 's').exec(original);
+    if (!m) continue;
+    types.forEach((t, i) => {
+      const form = m[i + 1]!.trim();
+      if ((t === 'NAME' || t === 'MRN') && form.length >= 5) out.add(form);
+    });
+  }
+  return [...out];
+}
+
 function editDistance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
   for (let j = 1; j <= b.length; j++) d[0]![j] = j;
