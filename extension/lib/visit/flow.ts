@@ -507,7 +507,7 @@ export class VisitFlow {
       // the error body is codes only (ApiError); read at most its code, never echo it
       let apiCode: string | undefined;
       try {
-        const e = ApiError.safeParse(JSON.parse(await readAtMost(res, 4_096)));
+        const e = ApiError.safeParse(JSON.parse((await readBounded(res, 4_096)).text));
         if (e.success) apiCode = e.data.error.code;
       } catch {
         apiCode = undefined;
@@ -519,7 +519,10 @@ export class VisitFlow {
     }
     let json: unknown;
     try {
-      json = await res.json();
+      // bounded like the request (the API's note for a 60-minute visit is tens of KB): a larger
+      // answer is refused unread past the bound, never buffered whole
+      const body = await readBounded(res, MAX_NOTE_RESPONSE_BYTES);
+      json = body.complete ? JSON.parse(body.text) : undefined;
     } catch {
       json = undefined;
     }
@@ -678,25 +681,37 @@ export class VisitFlow {
   }
 }
 
+/** The largest note answer the device reads (4 MiB; the request itself is at most 1 MiB). */
+export const MAX_NOTE_RESPONSE_BYTES = 4 * 1024 * 1024;
+
 /**
- * The first `max` bytes of a response body as text; the rest is never read (the stream is
- * cancelled), so a huge or endless error body costs nothing. A cut multi-byte character is dropped.
+ * At most the first `max` bytes of a response body as text, and whether that was all of it; the
+ * rest is never read (the stream is cancelled), so a huge or endless body costs nothing. A
+ * multi-byte character cut at the bound is dropped.
  */
-export async function readAtMost(res: Response, max: number): Promise<string> {
+export async function readBounded(res: Response, max: number): Promise<{ text: string; complete: boolean }> {
   const reader = res.body?.getReader();
-  if (reader === undefined) return '';
+  if (reader === undefined) return { text: '', complete: true };
   const parts: Uint8Array[] = [];
   let n = 0;
+  let complete = false;
   try {
-    while (n < max) {
+    for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
-      const part = value.subarray(0, max - n);
-      parts.push(part);
-      n += part.length;
+      if (done) {
+        complete = true;
+        break;
+      }
+      if (n + value.length > max) {
+        parts.push(value.subarray(0, max - n));
+        n = max;
+        break;
+      }
+      parts.push(value);
+      n += value.length;
     }
   } finally {
-    await reader.cancel().catch(() => undefined);
+    if (!complete) await reader.cancel().catch(() => undefined);
   }
   const all = new Uint8Array(n);
   let at = 0;
@@ -704,5 +719,6 @@ export async function readAtMost(res: Response, max: number): Promise<string> {
     all.set(p, at);
     at += p.length;
   }
-  return new TextDecoder('utf-8', { fatal: false }).decode(all).replace(/\uFFFD$/, '');
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(all);
+  return { text: complete ? text : text.replace(/\uFFFD$/, ''), complete };
 }

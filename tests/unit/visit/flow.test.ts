@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CodedError } from '../../../shared/messages.ts';
 import { memoryKeyStore, openInstallSigner, verifyExport } from '../../../extension/lib/audit/index.ts';
 import { defaultPolicy } from '../../../extension/lib/policy/index.ts';
-import { VisitFlow, readAtMost } from '../../../extension/lib/visit/flow.ts';
+import { MAX_NOTE_RESPONSE_BYTES, VisitFlow, readBounded } from '../../../extension/lib/visit/flow.ts';
 import { PIN, seg, unlockedVault } from '../vault/helpers.ts';
 
 /**
@@ -120,33 +120,42 @@ describe('VisitFlow', () => {
     }
   });
 
-  it('an error body is read only up to its first 4 KB: an endless one neither hangs nor fills memory', async () => {
+  it('answers are read only up to a bound: an endless error body or note neither hangs the send nor fills memory', async () => {
     let pulls = 0;
     let cancelled = false;
-    const endless = () =>
+    const endless = (status: number) => () =>
       new Response(
         new ReadableStream<Uint8Array>({
           pull(c) {
             pulls++;
-            c.enqueue(new TextEncoder().encode('x'.repeat(1_000)));
+            c.enqueue(new TextEncoder().encode('x'.repeat(64 * 1024)));
           },
           cancel() {
             cancelled = true;
           },
         }),
-        { status: 502 },
+        { status, headers: { 'content-type': 'application/json' } },
       );
-    expect((await readAtMost(endless(), 4_096)).length).toBe(4_096);
+    const first = await readBounded(endless(502)(), 4_096);
+    expect(first).toEqual({ text: 'x'.repeat(4_096), complete: false });
     expect(cancelled).toBe(true);
-    expect(pulls).toBeLessThan(10);
-    // a character cut at the limit is dropped, not turned into a replacement mark
-    expect(await readAtMost(new Response('ab\u00e9'), 3)).toBe('ab');
-    expect(await readAtMost(new Response(null, { status: 502 }), 10)).toBe('');
-    // through the flow: the code is still read from a short body; an endless one is an outage
-    const { flow } = await setup(endless);
-    const id = await visitWithTranscript(flow);
-    const p = await flow.prepare(id, 'soap');
-    expect(await codeOf(flow.generate(id, p.previewId, 'cloud'))).toBe('api_unreachable');
+    expect(pulls).toBeLessThan(5);
+    // a character cut at the bound is dropped, not turned into a replacement mark; a short body is whole
+    expect(await readBounded(new Response('ab\u00e9'), 3)).toEqual({ text: 'ab', complete: false });
+    expect(await readBounded(new Response('ab\u00e9'), 4)).toEqual({ text: 'ab\u00e9', complete: true });
+    expect(await readBounded(new Response(null, { status: 502 }), 10)).toEqual({ text: '', complete: true });
+    // through the flow: an endless error body is an outage; an endless 200 is a bad answer, read
+    // no further than the bound
+    for (const [status, want] of [[502, 'api_unreachable'], [200, 'api_bad_response']] as const) {
+      pulls = 0;
+      cancelled = false;
+      const { flow } = await setup(endless(status));
+      const id = await visitWithTranscript(flow);
+      const p = await flow.prepare(id, 'soap');
+      expect(await codeOf(flow.generate(id, p.previewId, 'cloud'))).toBe(want);
+      expect(cancelled).toBe(true);
+      expect(pulls * 64 * 1024).toBeLessThanOrEqual(MAX_NOTE_RESPONSE_BYTES + 2 * 64 * 1024);
+    }
   });
 
   it('offline-only policy refuses a cloud send before any request', async () => {
