@@ -6,6 +6,11 @@
 export const VAULT_ERROR_CODES = [
   /** No vault exists yet: call setup(pin). */
   'NOT_INITIALIZED',
+  /**
+   * This unlock was the last wrong PIN policy allows (`wipeAfterFailures`): the vault was destroyed
+   * (every visit, key and its trail) and is now NOT_INITIALIZED. Only the wiping call gets it.
+   */
+  'WIPED',
   /** setup() on a vault that already exists. */
   'ALREADY_INITIALIZED',
   /** The vault is locked: unlock(pin) first. Nothing was read or written. */

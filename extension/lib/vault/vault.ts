@@ -307,7 +307,7 @@ export class Vault {
         await this.#store(() => this.#db.lockout.put(row));
         if (this.config.wipeAfterFailures !== null && failures >= this.config.wipeAfterFailures) {
           await this.#destroy();
-          throw new VaultError('NOT_INITIALIZED');
+          throw new VaultError('WIPED');
         }
         throw new VaultError('WRONG_PIN', delay);
       }

@@ -223,10 +223,9 @@ export class VisitFlow {
         await this.flushAudit();
         await this.#flushPending();
       } else {
-        // NOT_INITIALIZED from an unlock: the policy's wipe-after-N-wrong-PINs destroyed the vault
-        // (this record waits in the buffer and opens the new vault's trail once a PIN is set)
-        const c: AuditCode =
-          errCode === 'BACKOFF' ? 'locked_out' : errCode === 'WRONG_PIN' ? 'bad_pin' : errCode === 'NOT_INITIALIZED' && cmd === 'vault.unlock' ? 'vault_wiped' : 'unknown_error';
+        // WIPED: this unlock was the last wrong PIN the policy allows and destroyed the vault (the
+        // record waits in the buffer and opens the new vault's trail once a PIN is set)
+        const c: AuditCode = errCode === 'BACKOFF' ? 'locked_out' : errCode === 'WRONG_PIN' ? 'bad_pin' : errCode === 'WIPED' ? 'vault_wiped' : 'unknown_error';
         this.#audit('vault_unlock_failed', { outcome: 'denied', details: { code: c } });
       }
     }

@@ -129,8 +129,10 @@ describe('PIN: wrong PIN, back-off, change, reset', () => {
       codes.push(await codeOf(vault.unlock(`wrong-${i}`)));
       clock.advance(60_000);
     }
-    expect(codes).toEqual(['WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'NOT_INITIALIZED']);
+    expect(codes).toEqual(['WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'WIPED']);
     expect(await rawDump(db)).toEqual([]);
+    // only the wiping call says WIPED; afterwards there is simply no vault
+    expect(await codeOf(vault.unlock('wrong-again'))).toBe('NOT_INITIALIZED');
     vault.dispose();
   });
 });

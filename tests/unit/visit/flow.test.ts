@@ -242,7 +242,7 @@ describe('VisitFlow', () => {
       codes.push(c);
       clock.skip(16 * 60_000); // past the longest back-off
     }
-    expect(codes).toEqual(['WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'NOT_INITIALIZED']);
+    expect(codes).toEqual(['WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'WRONG_PIN', 'WIPED']);
     expect((await vault.status()).initialized).toBe(false);
     await vault.setup('another-pin-123');
     await flow.afterVaultCommand('vault.setup', true);
