@@ -428,4 +428,36 @@ describe.skipIf(!isRoot())('managed policy: each key group has its effect in the
     expect((await vaultCall(page, 'vault.status')).ok).toBe(true);
     console.log(`[policy-effects] policy dir ${managedPolicyDir()}`);
   }, 300_000);
+
+  // Last: it destroys the vault. Back-off (3 free attempts, then 5 s and 10 s) is waited out.
+  it('pinWipeAfterFailures 5: the 5th wrong PIN typed in the panel wipes the vault; the panel says so and asks for a new PIN; the new trail starts with the failures and vault_wiped', async () => {
+    policy!.update({ ...p1, idleLockMinutes: 7, pinWipeAfterFailures: 5, auditExportAllowed: true });
+    // the vault's settings come from the policy in one step: idleLockMs shows it has them
+    await expect.poll(async () => ((await vaultCall(page, 'vault.status')).value as { idleLockMs?: number }).idleLockMs, { timeout: 60_000, interval: 500 }).toBe(7 * 60_000);
+    expect((await vaultCall(page, 'vault.lock')).ok).toBe(true);
+    await panel.reload();
+    const gate = panel.getByTestId('vault-gate');
+    await gate.waitFor({ timeout: 30_000 });
+    const error = gate.locator('[role="alert"][data-code="vault"]');
+    for (let i = 0; i < 5; i++) {
+      await expect.poll(async () => ((await vaultCall(page, 'vault.status')).value as { retryAfterMs?: number }).retryAfterMs, { timeout: 30_000, interval: 250 }).toBe(0);
+      await panel.getByLabel('PIN', { exact: true }).fill(`a-wrong-pin-${i}-xyz`);
+      await panel.getByRole('button', { name: 'Unlock' }).click();
+      if (i < 4) await expect.poll(() => error.textContent(), { timeout: 30_000, interval: 100 }).toContain('That PIN is not right');
+    }
+    await expect.poll(() => error.textContent(), { timeout: 30_000, interval: 100 }).toContain('the vault was wiped');
+    await expect.poll(() => gate.getAttribute('data-initialized'), { timeout: 30_000, interval: 100 }).toBe('false');
+    // a new PIN: the new vault's trail opens with what happened
+    await unlockPanel(panel, 'a-brand-new-pin-123');
+    const r = await msg(panel, { target: 'offscreen', cmd: 'audit.export' });
+    expect(r.ok).toBe(true);
+    const failed = (r.data as { text: string }).text
+      .split('\n')
+      .filter(Boolean)
+      .map((x) => JSON.parse(x) as { action?: string; details?: { code?: string } })
+      .filter((x) => x.action === 'vault_unlock_failed')
+      .map((x) => x.details?.code);
+    expect(failed.slice(-5)).toEqual(['bad_pin', 'bad_pin', 'bad_pin', 'bad_pin', 'vault_wiped']);
+    expect(((await msg(panel, { target: 'offscreen', cmd: 'review.list' })).data as unknown[]).length, 'every visit went with the old vault').toBe(0);
+  }, 180_000);
 });
