@@ -3,7 +3,7 @@
  * (the same bundle the offscreen document spawns), in headless Chromium, cross-origin isolated.
  *
  *   npx tsx bench/asr.ts [--models whisper-base,whisper-tiny] [--files a1-001,a1-002] [--pace realtime|fast]
- *                        [--prompt off|on] [--live same|whisper-tiny] [--window 28] [--pause 1500] [--maxwait 15] [--pause-scope track|conversation]
+ *                        [--prompt off|on] [--drug-names on|off] [--live same|whisper-tiny] [--window 28] [--pause 1500] [--maxwait 15] [--pause-scope track|conversation]
  *                        [--ext .output/chrome-mv3] [--out bench-asr.json] [--dir other/eval/set]
  *
  * `--hyp-out DIR` writes each visit's final text to DIR/<model>.<id>.hyp.txt for error analysis
@@ -45,6 +45,8 @@ const windowS = Number(opt('window', '28'));
 const windowPauseMs = Number(opt('pause', '1500'));
 const windowMaxWaitS = Number(opt('maxwait', '15'));
 const windowPauseScope = opt('pause-scope', 'track');
+/** drug-name repair on the final text (extension/lib/asr/vocab.ts): on (the product's default) or off */
+const drugNames = opt('drug-names', 'on') !== 'off';
 const files = opt('files', readdirSync(AUDIO).filter((f) => /^[a-z0-9-]+\.ref\.txt$/.test(f)).map((f) => f.replace('.ref.txt', '')).join(',')).split(',');
 
 interface Visit {
@@ -145,7 +147,7 @@ for (const model of models) {
   // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper
   await page.evaluate('globalThis.__name = (f) => f');
   const load = await page.evaluate(
-    async ({ asset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope }) => {
+    async ({ asset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, drugNames }) => {
       const g = globalThis as unknown as Record<string, unknown>;
       const w = new Worker(`/assets/${asset}`, { type: 'module', name: 'asr-bench' });
       const state = { status: null as unknown, segments: new Map<string, unknown>(), waits: new Map<number, (v: unknown) => void>() };
@@ -157,14 +159,14 @@ for (const model of models) {
         else if (m.seq !== undefined) state.waits.get(m.seq)?.(m.stats ?? true);
       };
       const t0 = performance.now();
-      w.postMessage({ type: 'init', config: { model, baseUrl: chrome.runtime.getURL('/'), backend: 'auto', speakerMode: 'source', partials: true, prompt, vad: 'silero', liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope } });
+      w.postMessage({ type: 'init', config: { model, baseUrl: chrome.runtime.getURL('/'), backend: 'auto', speakerMode: 'source', partials: true, prompt, vad: 'silero', liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, drugNames } });
       for (;;) {
         await new Promise((r) => setTimeout(r, 200));
         const s = state.status as { phase: string } | null;
         if (s && (s.phase === 'ready' || s.phase === 'error')) return { status: s, wallMs: performance.now() - t0 };
       }
     },
-    { asset: workerAsset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope },
+    { asset: workerAsset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, drugNames },
   );
   const perFile: Record<string, unknown>[] = [];
   let totAudio = 0;
@@ -320,6 +322,7 @@ const report = {
   engine: 'built extension ASR worker in headless Chromium, PCM fed from an extension page',
   pace,
   prompt,
+  drugNames,
   liveModel,
   window: { windowS, windowPauseMs, windowMaxWaitS },
   loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),

@@ -1,4 +1,5 @@
 import type { Source, Speaker, TranscriptSegment } from '../../../shared/transcript.ts';
+import { repairDrugNames } from './vocab.ts';
 import { Framer, SAMPLE_RATE, Segmenter, type FrameScorer, type SegmenterOptions, type Utterance } from './vad.ts';
 
 /**
@@ -51,6 +52,11 @@ export interface EngineOptions {
   windowPauseScope?: 'track' | 'conversation';
   /** silence put between packed utterances (s), at most the real gap */
   gapS?: number;
+  /**
+   * Repair misheard drug names in medication talk ("met for min 500 mg" → "metformin 500 mg";
+   * vocab.ts). Default true; false is the bench's control.
+   */
+  drugNames?: boolean;
 }
 
 const WINDOW_DEFAULTS = { windowS: 28, windowPauseMs: 1500, windowMaxWaitS: 15, gapS: 0.3, windowPauseScope: 'track' as 'track' | 'conversation' };
@@ -358,9 +364,15 @@ export class AsrEngine {
     this.stats.queue = this.windows.length;
   }
 
+  /** Whisper's text as the transcript shows it: tags dropped, drug names repaired (unless off). */
+  private tidy(raw: string): string {
+    const text = cleanText(raw);
+    return this.opts.drugNames === false ? text : repairDrugNames(text);
+  }
+
   private emitFinal(t: Track, p: Pending, raw: string): void {
     p.done = true;
-    const text = cleanText(raw);
+    const text = this.tidy(raw);
     // An utterance whose words Whisper's timestamps gave to a neighbour has no text of its own: it
     // is emitted (empty) only to replace a live draft the panel shows; otherwise not at all.
     if (!text && !p.texted) return;
@@ -477,7 +489,7 @@ export class AsrEngine {
         audio: p.utt.audio,
         done: (r) => {
           if (p.done || typeof r !== 'string') return;
-          const clean = cleanText(r);
+          const clean = this.tidy(r);
           if (!clean) return;
           if (p.endWall !== null && !p.texted) this.stats.textLatencyMs.push(Math.max(0, this.now() - p.endWall));
           p.texted = true;
@@ -500,7 +512,7 @@ export class AsrEngine {
         audio: snap.audio,
         done: (r) => {
           if (t.openId !== id || typeof r !== 'string') return;
-          const clean = cleanText(r);
+          const clean = this.tidy(r);
           if (clean) this.emitPartialText(t, id, snap, clean);
         },
       };

@@ -55,6 +55,8 @@ export const AsrConfig = z
     windowMaxWaitS: z.number().min(0).max(120).optional(),
     /** 'track' (default): a source's own pause closes its window; 'conversation': only a pause of every source */
     windowPauseScope: z.enum(['track', 'conversation']).optional(),
+    /** repair misheard drug names in medication talk (vocab.ts); default true, false for the bench's control */
+    drugNames: z.boolean().optional(),
     /** WASM threads; default hardwareConcurrency when cross-origin isolated, else 1 */
     threads: z.number().int().min(1).max(16).optional(),
   })

@@ -221,6 +221,7 @@ async function makeEngine(cfg: AsrConfig): Promise<AsrEngine> {
       windowPauseMs: cfg.windowPauseMs,
       windowMaxWaitS: cfg.windowMaxWaitS,
       windowPauseScope: cfg.windowPauseScope,
+      drugNames: cfg.drugNames,
     },
     t,
     (source) => scorers[source],
