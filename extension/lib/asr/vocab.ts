@@ -9,10 +9,11 @@
  * - only 1–5 adjacent words that are not already a lexicon word, and only where a medication is
  *   being talked about: a dose follows within 4 words ("… 500 milligrams") or a prescribing verb
  *   comes just before ("take", "started", "prescribed", …);
- * - the words must sound like the name: their phonetic keys (below) within a quarter of the
- *   name's key length, and their letters within a third of its spelling.
+ * - the words must start with the name's letter and sound like it: their phonetic keys (shared/fuzzy.ts, the minimizer's)
+ *   within a quarter of the name's key length, and their letters within a third of its spelling.
  * Pure; never throws; no content leaves it.
  */
+import { editDistance, phoneticKey } from '../../../shared/fuzzy.ts';
 import { DRUGS } from '../../../shared/notes/lexicon.ts';
 
 const MIN_NAME = 6;
@@ -22,35 +23,6 @@ const NUM_WORD = '(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleve
 const DOSE_AFTER = new RegExp(`^(?:\\d[\\d,.]*|${NUM_WORD}(?:[\\s-]+${NUM_WORD})*)\\s*(?:mg|milligrams?|mcg|micrograms?|units?|puffs?|tablets?|pills?|capsules?|ml|grams?)(?![a-z])`, 'i');
 const CUE_BEFORE = /\b(?:take|takes|taking|took|started|starting|start|prescribed|prescribe|prescribing|refill|stopped|stop|continue|increase|decrease|switch(?:ed)? to|on)\s*$/i;
 
-/** A rough English sound key: letters only, common spellings of one sound folded, vowels dropped after the first letter. */
-export function soundKey(word: string): string {
-  let s = word.toLowerCase().replace(/[^a-z]/g, '');
-  s = s
-    .replace(/ph/g, 'f')
-    .replace(/ck/g, 'k')
-    .replace(/c(?=[eiy])/g, 's')
-    .replace(/c/g, 'k')
-    .replace(/q/g, 'k')
-    .replace(/x/g, 'ks')
-    .replace(/z/g, 's')
-    .replace(/([^aeiou])h/g, '$1')
-    .replace(/y/g, 'i');
-  const first = s.slice(0, 1);
-  const rest = s.slice(1).replace(/[aeiou]/g, '');
-  return (first + rest).replace(/(.)\1+/g, '$1');
-}
-
-function distance(a: string, b: string): number {
-  if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
 /** letters: the name without its spaces ("metoprolol succinate" is compared as one word) */
 interface Name {
   name: string;
@@ -59,7 +31,7 @@ interface Name {
 }
 // two-word names only when both words are long ("metoprolol succinate"): short ones ("vitamin d",
 // "birth control") matched ordinary speech around them
-const NAMES: readonly Name[] = DRUGS.filter((d) => /^[a-z]{6,}(?: [a-z]{6,})?$/.test(d)).map((name) => ({ name, letters: name.replace(' ', ''), key: soundKey(name) }));
+const NAMES: readonly Name[] = DRUGS.filter((d) => /^[a-z]{6,}(?: [a-z]{6,})?$/.test(d)).map((name) => ({ name, letters: name.replace(' ', ''), key: phoneticKey(name) }));
 /** Lexicon words, and brand names the lexicon lacks that sound like one of its names (seen in the
  * ACI-Bench dialogues, correctly spelt): never "repaired" into the generic. */
 const KNOWN = new Set([...DRUGS, 'naprosyn']);
@@ -68,14 +40,16 @@ const KNOWN = new Set([...DRUGS, 'naprosyn']);
 export function soundsLikeDrug(words: readonly string[]): string | null {
   const letters = words.join('').toLowerCase().replace(/[^a-z]/g, '');
   if (letters.length < MIN_NAME - 1) return null;
-  const key = soundKey(letters);
+  const key = phoneticKey(letters);
   let best: { name: string; d: number } | null = null;
   for (const n of NAMES) {
-    if (Math.abs(n.letters.length - letters.length) > Math.ceil(n.letters.length / 3)) continue;
-    const dk = distance(key, n.key);
-    if (dk > Math.floor(n.key.length / 4)) continue;
-    const dl = distance(letters, n.letters);
-    if (dl > Math.floor(n.letters.length / 3)) continue;
+    if (n.letters[0] !== letters[0] || Math.abs(n.letters.length - letters.length) > Math.ceil(n.letters.length / 3)) continue;
+    const maxKey = Math.floor(n.key.length / 4);
+    const dk = editDistance(key, n.key, maxKey);
+    if (dk > maxKey) continue;
+    const maxLetters = Math.floor(n.letters.length / 3);
+    const dl = editDistance(letters, n.letters, maxLetters);
+    if (dl > maxLetters) continue;
     if (best === null || dk + dl < best.d) best = { name: n.name, d: dk + dl };
   }
   return best?.name ?? null;

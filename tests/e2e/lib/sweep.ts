@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'playwright-core';
+import { editDistance } from '../../../shared/fuzzy.ts';
 import { readWav, wavBytes } from './wav.ts';
 
 export const CANARY_FIXTURES = join(import.meta.dirname, '../../fixtures/canary');
@@ -175,13 +176,13 @@ export function observedForms(transcript: string, v: SweepVisit): { forms: strin
     surnameForm = true;
   }
   for (const [i, w] of words.entries()) {
-    if (w.length >= 6 && editDistance(w.toLowerCase(), target) <= near) {
+    if (w.length >= 6 && editDistance(w.toLowerCase(), target, near) <= near) {
       forms.add(w);
       surnameForm = true;
     }
     // the surname split in two ("Winter bottle"): searched for as written, with its space
     const next = words[i + 1];
-    if (next !== undefined && editDistance((w + next).toLowerCase(), target) <= near) {
+    if (next !== undefined && editDistance((w + next).toLowerCase(), target, near) <= near) {
       const pair = new RegExp(`${w}[\\s-]+${next}`).exec(transcript);
       if (pair) forms.add(pair[0]);
       forms.add(w + next);
@@ -235,13 +236,6 @@ export function replacedForms(transcript: ReadonlyMap<string, string>, egressBod
     });
   }
   return [...out];
-}
-
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-  return d[a.length]![b.length]!;
 }
 
 /**

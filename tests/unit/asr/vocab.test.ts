@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repairDrugNames, soundKey, soundsLikeDrug } from '../../../extension/lib/asr/vocab.ts';
+import { repairDrugNames, soundsLikeDrug } from '../../../extension/lib/asr/vocab.ts';
+import { phoneticKey } from '../../../shared/fuzzy.ts';
 import { parseCsv } from '../../../bench/lib/csv.ts';
 import { SHARED } from '../notes/golden.ts';
 
@@ -35,7 +36,7 @@ describe('drug-name repair on ASR text', () => {
     expect(repairDrugNames('I take met, for min 500 mg.')).toBe('I take met, for min 500 mg.');
   });
   it('matches by sound and spelling, within bounds', () => {
-    expect(soundKey('Metformin')).toBe(soundKey('metphormin'));
+    expect(phoneticKey('Metformin')).toBe(phoneticKey('metphormin'));
     expect(soundsLikeDrug(['gaba', 'pentin'])).toBe('gabapentin');
     expect(soundsLikeDrug(['table'])).toBeNull();
     expect(soundsLikeDrug(['hello', 'there'])).toBeNull();
