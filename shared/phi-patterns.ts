@@ -41,8 +41,8 @@ export type PhiType = z.infer<typeof PhiType>;
  * picks among them by nearby words ("serial", "member", "fax"), so a phone number next to the
  * word "device" is still refused. Not guarded here: numeric dates ("pain 7/10" has a date's
  * shape), addresses, ZIPs, ages, names and places — they need context the server does not have
- * and stay the minimizer's job (the API's guard also checks banner names, by hash). Measured on the 200 dev-text
- * visits with their PHI replaced by placeholders: 0 false refusals.
+ * and stay the minimizer's job (the API's guard also checks banner names, by hash). Measured on
+ * the 200 dev-text visits with their PHI replaced by placeholders: 0 false refusals.
  */
 export const GUARDED_TYPES: ReadonlySet<PhiType> = new Set<PhiType>([
   'SSN',

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { NoteRequest } from '../../shared/api.ts';
 import type { PhiType } from '../../shared/phi-patterns.ts';
 import { MAX_BANNER_NAME_HASHES, bannerNameHashes } from '../../shared/banner-hash.ts';
-import { GUARDED_TYPES, bannerDigests, containsBannerName, findIdentifier, hashBannerToken, nameTokens } from '../../worker/src/middleware/phi-guard.ts';
+import { bannerDigests, containsBannerName, findIdentifier, hashBannerToken, nameTokens } from '../../worker/src/middleware/phi-guard.ts';
+import { GUARDED_TYPES } from '../../shared/phi-patterns.ts';
 import { call, captureConsole, errorCode, expectNoContent, records, visit } from './helpers.ts';
 
 const logs = captureConsole();

@@ -1,10 +1,9 @@
 import { Note, type NoteRequest } from '../../../shared/api.ts';
-import { detectPatternIdentifiers } from '../../../shared/phi-patterns.ts';
+import { detectPatternIdentifiers, GUARDED_TYPES } from '../../../shared/phi-patterns.ts';
 import { placeholdersIn } from '../../../shared/notes/check.ts';
 import type { OutputRule } from '../log.ts';
 import type { PromptSecrets } from '../providers/types.ts';
 import { TEMPLATES } from '../../../shared/notes/templates.ts';
-import { GUARDED_TYPES } from './phi-guard.ts';
 
 const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
 /** Words and numbers of a text (compared in lower case). */

@@ -6,8 +6,6 @@ import { fail } from '../errors.ts';
 import type { GuardRule } from '../log.ts';
 import type { AppEnv } from '../types.ts';
 
-export { GUARDED_TYPES } from '../../../shared/phi-patterns.ts';
-
 /** First guarded identifier type found in any segment, or null. Pure; never throws. */
 export function findIdentifier(texts: readonly string[]): PhiType | null {
   for (const t of texts) {
