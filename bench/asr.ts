@@ -172,6 +172,7 @@ for (const model of models) {
   let totAudio = 0;
   let totDecode = 0;
   let totCpu = 0;
+  const totRuntime: Record<string, number> = {};
   const textLat: number[] = [];
   let totErr = 0;
   let totRef = 0;
@@ -229,7 +230,7 @@ for (const model of models) {
     )) as {
       feedMs: number;
       wallMs: number;
-      stats: { audioS: number; decodeMs: number; rtf: number; latencyMs: { p50: number; p95: number }; textLatencyMs?: { p50: number | null; p95: number | null }; decodes: unknown; speechS: number };
+      stats: { audioS: number; decodeMs: number; rtf: number; latencyMs: { p50: number; p95: number }; textLatencyMs?: { p50: number | null; p95: number | null }; decodes: unknown; speechS: number; runtime?: Record<string, number> };
       segments: { t0: number; t1: number; text: string; final: boolean; source: string; speaker: string; latencyMs: number | null }[];
     };
     const cpuS = cpuDelta(cpu0, rendererCpu(l.profileDir));
@@ -249,6 +250,7 @@ for (const model of models) {
     totAudio += audioS;
     totDecode += run.stats.decodeMs;
     totCpu += cpuS;
+    for (const [k, v] of Object.entries(run.stats.runtime ?? {})) totRuntime[k] = (totRuntime[k] ?? 0) + v;
     totErr += w.sub + w.del + w.ins;
     totRef += w.refWords;
     totHyp += w.hypWords;
@@ -276,6 +278,8 @@ for (const model of models) {
       finals: finals.length,
       partials: run.segments.filter((s) => !s.final).length,
       decodes: run.stats.decodes,
+      // ms inside onnxruntime (encoder passes, decoder token steps, VAD frames): where decodeMs goes
+      runtime: run.stats.runtime ?? null,
       timeOrdered: finals.every((s, i) => i === 0 || s.t0 >= (finals[i - 1]?.t0 ?? 0)),
       speakers,
       drugs: d,
@@ -306,6 +310,7 @@ for (const model of models) {
       wordRatio: r3(totHyp / Math.max(1, totRef)),
       drugMentions: { ...drugs, rate: r3(drugs.hit / Math.max(1, drugs.ref)) },
       doseMentions: { ...doses, rate: r3(doses.hit / Math.max(1, doses.ref)) },
+      runtime: totRuntime,
       peakRendererRssMb: Math.round(peakRss),
       endMemoryBytes: mem,
     },

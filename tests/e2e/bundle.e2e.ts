@@ -280,7 +280,8 @@ describe(`built extension (${relative(ROOT, EXTENSION_DIR)})`, () => {
     it('remote defaults in vendored code are overridden by our code', () => {
       const worker = readFileSync(join(ROOT, 'extension/lib/asr/worker.ts'), 'utf8');
       expect(worker).toMatch(/env\.allowRemoteModels\s*=\s*false/);
-      expect(worker).toMatch(/wasm\.wasmPaths\s*=\s*\{[^\n]*\}ort\/ort-wasm/);
+      expect(worker).toMatch(/wasm\.wasmPaths\s*=\s*\{[^\n]*\}ort\/\$\{runtimeFile\}\.mjs/);
+      expect(worker).toMatch(/runtimeFile = `ort-wasm-simd-threaded\$\{wantGpu \? '\.asyncify' : ''\}`/);
     });
 
     it('negative: each rule catches a planted violation in a copy of the files', () => {

@@ -28,6 +28,14 @@ export const AsrStats = z
     latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable(), n: z.number() }).strict(),
     /** end of speech → first text covering the utterance (live draft or final) */
     textLatencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable(), n: z.number() }).strict().optional(),
+    /**
+     * time inside onnxruntime per session (encoder = one 30 s window pass, decoder = one token step),
+     * all models; decodeMs minus these is transformers.js' own work (features, logits processing)
+     */
+    runtime: z
+      .object({ encoderMs: z.number(), encoderRuns: z.number(), decoderMs: z.number(), decoderRuns: z.number(), vadMs: z.number(), vadRuns: z.number() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type AsrStats = z.infer<typeof AsrStats>;

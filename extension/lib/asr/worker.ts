@@ -42,6 +42,8 @@ let engine: AsrEngine | null = null;
 let ready: Promise<boolean> | null = null;
 let config: AsrConfig | null = null;
 let sileroModel: Uint8Array | null = null;
+/** the onnxruntime-web build loaded (ort/<name>.mjs + .wasm), chosen once per worker by load() */
+let runtimeFile = 'ort-wasm-simd-threaded';
 /** frames that arrive while the model loads are kept (bounded: ~2 min per source) and fed after */
 const backlog: { source: Source; samples: Float32Array }[] = [];
 const BACKLOG_MAX = 2 * 60 * 10;
@@ -71,9 +73,13 @@ async function load(cfg: AsrConfig): Promise<boolean> {
   env.localModelPath = `${cfg.baseUrl}models/`;
   env.useBrowserCache = false; // the files are already on disk inside the extension
   env.useWasmCache = false; // would import the runtime from a blob: URL, which the extension CSP forbids
+  const wantGpu = cfg.backend === 'webgpu' || (cfg.backend === 'auto' && (await usableWebGpu()));
+  // The runtime build: WebGPU needs the asyncify build (its kernels await the GPU); a WASM-only
+  // session runs the plain build, whose CPU code is not instrumented for asyncify (asr.design.md).
+  runtimeFile = `ort-wasm-simd-threaded${wantGpu ? '.asyncify' : ''}`;
   const wasm = env.backends.onnx.wasm;
   if (wasm) {
-    wasm.wasmPaths = { mjs: `${cfg.baseUrl}ort/ort-wasm-simd-threaded.asyncify.mjs`, wasm: `${cfg.baseUrl}ort/ort-wasm-simd-threaded.asyncify.wasm` };
+    wasm.wasmPaths = { mjs: `${cfg.baseUrl}ort/${runtimeFile}.mjs`, wasm: `${cfg.baseUrl}ort/${runtimeFile}.wasm` };
     wasm.numThreads = threads;
     wasm.proxy = false; // already off the main thread
   }
@@ -96,11 +102,11 @@ async function load(cfg: AsrConfig): Promise<boolean> {
 
   let parts: WhisperParts | null = null;
   let backend: 'webgpu' | 'wasm' = 'wasm';
-  const wantGpu = cfg.backend === 'webgpu' || (cfg.backend === 'auto' && (await usableWebGpu()));
   for (const device of wantGpu ? (['webgpu', 'wasm'] as const) : (['wasm'] as const)) {
     try {
       const asr = await pipeline('automatic-speech-recognition', cfg.model, { dtype: 'q8', device, progress_callback });
       parts = asr as unknown as WhisperParts;
+      timeSessions(parts);
       backend = device;
       break;
     } catch {
@@ -111,7 +117,7 @@ async function load(cfg: AsrConfig): Promise<boolean> {
     const d = await diagnose(cfg.baseUrl, cfg.model).catch(() => null);
     if (d) setStatus({ phase: 'error', error: d });
     else {
-      const rt = await fetch(`${cfg.baseUrl}ort/ort-wasm-simd-threaded.asyncify.wasm`, { method: 'HEAD' }).then((r) => r.ok).catch(() => false);
+      const rt = await fetch(`${cfg.baseUrl}ort/${runtimeFile}.wasm`, { method: 'HEAD' }).then((r) => r.ok).catch(() => false);
       setStatus({ phase: 'error', error: { code: rt ? 'model_load_failed' : 'runtime_load_failed', file: null } });
     }
     return false;
@@ -147,6 +153,7 @@ async function load(cfg: AsrConfig): Promise<boolean> {
   if (cfg.liveModel && cfg.liveModel !== 'same' && cfg.liveModel !== cfg.model) {
     try {
       const lp = (await pipeline('automatic-speech-recognition', cfg.liveModel, { dtype: 'q8', device: backend })) as unknown as WhisperParts;
+      timeSessions(lp);
       const lt = new WhisperTranscriber(lp, null);
       await lt.transcribe(new Float32Array(16_000), 'partial');
       liveRef = lt;
@@ -158,6 +165,37 @@ async function load(cfg: AsrConfig): Promise<boolean> {
   setStatus({ phase: 'ready', backend, vad, progress: 1, loadMs: Math.round(performance.now() - t0) });
   transcriberRef = transcriber;
   return true;
+}
+
+/** time inside onnxruntime, per kind of session (stats.runtime); reset with each visit's engine */
+const runtime = { encoderMs: 0, encoderRuns: 0, decoderMs: 0, decoderRuns: 0, vadMs: 0, vadRuns: 0 };
+type RunKind = 'encoder' | 'decoder' | 'vad';
+async function timed<T>(kind: RunKind, fn: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    runtime[`${kind}Ms`] += performance.now() - t0;
+    runtime[`${kind}Runs`]++;
+  }
+}
+/**
+ * Wraps a loaded Whisper's encoder and decoder sessions' run() with timed(). The decoder is also
+ * asked for its logits and key/value cache only: transformers.js fetches every output, and the
+ * per-step attention maps (6 × 8 × 1500 floats of cross-attention) are read only for word-level
+ * timestamps, which we never request; unfetched outputs are not copied out of the WASM heap.
+ */
+function timeSessions(parts: WhisperParts): void {
+  type Session = { run?: (feeds: unknown, ...rest: unknown[]) => Promise<unknown>; outputNames?: readonly string[] };
+  const sessions = (parts.model as { sessions?: Record<string, Session> }).sessions ?? {};
+  for (const [name, kind] of [['model', 'encoder'], ['decoder_model_merged', 'decoder']] as const) {
+    const s = sessions[name];
+    const run = s?.run?.bind(s);
+    if (!s || !run) continue;
+    const fetches = kind === 'decoder' ? (s.outputNames ?? []).filter((n) => !n.includes('attentions')) : [];
+    const narrow = fetches.length > 0 && fetches.length < (s.outputNames ?? []).length;
+    s.run = (feeds: unknown, ...rest: unknown[]) => timed(kind, () => (narrow && rest.length === 0 ? run(feeds, fetches) : run(feeds, ...rest)));
+  }
 }
 
 let transcriberRef: WhisperTranscriber | null = null;
@@ -181,7 +219,7 @@ async function scorerFor(): Promise<FrameScorer> {
   if (sileroModel) {
     try {
       const vad = await SileroVad.create(ort as unknown as OrtLike, sileroModel);
-      return { kind: vad.kind, score: (f: Float32Array) => exclusive(() => vad.score(f)), reset: () => vad.reset() };
+      return { kind: vad.kind, score: (f: Float32Array) => exclusive(() => timed('vad', () => vad.score(f))), reset: () => vad.reset() };
     } catch {
       /* fall through */
     }
@@ -194,6 +232,7 @@ let resetting: Promise<void> = Promise.resolve();
 
 async function makeEngine(cfg: AsrConfig): Promise<AsrEngine> {
   const gen = generation;
+  for (const k of Object.keys(runtime) as (keyof typeof runtime)[]) runtime[k] = 0;
   // Scorers are created up front (session creation is async; the engine's factory is sync).
   const scorers = { mic: await scorerFor(), tab: await scorerFor() };
   const t: Transcriber = {
@@ -249,6 +288,7 @@ function stats(): AsrStats {
     decodes: s?.decodes ?? { window: 0, utterances: 0, carried: 0, draft: 0, partial: 0, failed: 0, finalMs: 0, liveMs: 0 },
     latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), max: lat.length ? Math.max(...lat) : null, n: lat.length },
     textLatencyMs: { p50: percentile(tl, 50), p95: percentile(tl, 95), max: tl.length ? Math.max(...tl) : null, n: tl.length },
+    runtime: Object.fromEntries(Object.entries(runtime).map(([k, v]) => [k, Math.round(v)])) as typeof runtime,
   };
 }
 

@@ -7,6 +7,7 @@ import { DEV_EXTENSION_ID } from '../../../extension-id.ts';
 import { wer } from '../../../extension/lib/asr/wer.ts';
 import type { AsrStatus } from '../../../shared/messages.ts';
 import type { TranscriptSegment } from '../../../shared/transcript.ts';
+import type { AsrStats } from '../../../extension/lib/asr/protocol.ts';
 import { EXTENSION_DIR, launchWithExtension, type Launched } from '../lib/browser.ts';
 import { DEV_AUDIO, makeClip } from '../lib/clip.ts';
 import { openPanel, startVisit, waitForSeconds } from '../lib/panel.ts';
@@ -62,12 +63,12 @@ function referenceFor(remote: boolean): string {
     .join(' ');
 }
 
-async function transcript(page: Page, timeoutMs: number): Promise<{ complete: boolean; status: AsrStatus | null; segments: TranscriptSegment[] }> {
+async function transcript(page: Page, timeoutMs: number): Promise<{ complete: boolean; status: AsrStatus | null; stats: AsrStats | null; segments: TranscriptSegment[] }> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const r = (await page.evaluate(() => chrome.runtime.sendMessage({ target: 'offscreen', cmd: 'asr.transcript' }))) as {
       ok: boolean;
-      data: { complete: boolean; status: AsrStatus | null; segments: TranscriptSegment[] };
+      data: { complete: boolean; status: AsrStatus | null; stats: AsrStats | null; segments: TranscriptSegment[] };
     };
     if (r.ok && (r.data.complete || Date.now() > end)) return r.data;
     await page.waitForTimeout(1000);
@@ -109,6 +110,14 @@ describe('asr: telehealth visit through the built extension', () => {
     expect(t.status?.crossOriginIsolated).toBe(true);
     expect(t.status?.backend).toMatch(/^(wasm|webgpu)$/);
     expect(t.status?.threads ?? 0).toBeGreaterThanOrEqual(1);
+    // the runtime timing covers every decode: one encoder pass per decode, many token steps per pass
+    const rt = t.stats?.runtime;
+    const d = t.stats?.decodes;
+    expect(rt && d).toBeTruthy();
+    expect(rt!.encoderRuns).toBeGreaterThanOrEqual(d!.window);
+    expect(rt!.encoderRuns).toBeLessThanOrEqual(d!.window + d!.draft + d!.partial + d!.failed);
+    expect(rt!.decoderRuns).toBeGreaterThan(rt!.encoderRuns);
+    expect(rt!.encoderMs + rt!.decoderMs).toBeLessThanOrEqual(t.stats!.decodeMs + 1);
 
     const segs = t.segments;
     expect(segs.length).toBeGreaterThan(0);
