@@ -122,8 +122,14 @@ interface Job {
   done: (r: string | TimedText[] | null) => void;
 }
 
-/** how often live text is retried after it was found too slow (ms) */
-const LIVE_PROBE_MS = 10_000;
+/**
+ * How often live text is retried after it was found too slow (ms): 10 s at first, doubled after
+ * each probe that is still too slow (up to 80 s), back to 10 s once live decodes keep up. Each probe
+ * is a whole decode that the next window waits for; on a machine that is always too slow a fixed
+ * 10 s probe spent as much decoding on live text as on the finals (asr.design.md, "Live pass").
+ */
+export const LIVE_PROBE_MS = 10_000;
+export const LIVE_PROBE_MAX_MS = 80_000;
 
 let counter = 0;
 const newId = (source: Source): string => `${source}-${Date.now().toString(36)}-${(counter++).toString(36)}`;
@@ -431,6 +437,7 @@ export class AsrEngine {
           this.recent.push(took);
           if (this.recent.length > 3) this.recent.shift();
           this.lastLiveAt = this.now();
+          if (this.recent.length >= 3) this.probeMs = this.liveAffordable() ? LIVE_PROBE_MS : Math.min(LIVE_PROBE_MAX_MS, this.probeMs * 2);
         }
         this.busy = false;
         this.pump();
@@ -529,13 +536,20 @@ export class AsrEngine {
    * half of partialEveryS). On a slow or busy machine the finals come first and live text waits.
    */
   private keepsUp(): boolean {
-    if (this.recent.length === 0) return true;
-    const mean = this.recent.reduce((a, b) => a + b, 0) / this.recent.length;
-    if (mean < (this.opts.partialEveryS * 1000) / 2) return true;
+    if (this.liveAffordable()) return true;
     // Too slow so far: probe again now and then (a load spike passes; without a probe `recent`
     // would never change and live text would stay off for the rest of the visit).
-    return this.now() - this.lastLiveAt >= LIVE_PROBE_MS;
+    return this.now() - this.lastLiveAt >= this.probeMs;
   }
+
+  private liveAffordable(): boolean {
+    if (this.recent.length === 0) return true;
+    const mean = this.recent.reduce((a, b) => a + b, 0) / this.recent.length;
+    return mean < (this.opts.partialEveryS * 1000) / 2;
+  }
+
+  /** current probe interval (LIVE_PROBE_MS … LIVE_PROBE_MAX_MS) */
+  private probeMs = LIVE_PROBE_MS;
 
   /** when the last live decode finished (now()) */
   private lastLiveAt = -Infinity;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AsrEngine, assign, cleanText, pack, percentile, speakerFor, type SegmentOut, type TimedText, type Transcriber } from '../../../extension/lib/asr/engine.ts';
+import { AsrEngine, assign, LIVE_PROBE_MAX_MS, LIVE_PROBE_MS, cleanText, pack, percentile, speakerFor, type SegmentOut, type TimedText, type Transcriber } from '../../../extension/lib/asr/engine.ts';
 import { parseTimed } from '../../../extension/lib/asr/whisper.ts';
 import { EnergyVad, SAMPLE_RATE } from '../../../extension/lib/asr/vad.ts';
 
@@ -275,10 +275,36 @@ describe('AsrEngine on a slow decoder', () => {
     // live decodes stop once their times are known to be too slow: the first 3, and a probe at most every 10 s
     expect(e.stats.decodes.partial + e.stats.decodes.draft).toBeLessThanOrEqual(3 + Math.ceil(clock / 10_000));
     const before = e.stats.decodes.partial + e.stats.decodes.draft;
-    // the load passes: after 10 s a probe decode runs, and live text comes back
-    clock += 10_000;
+    // the load passes: after the probe interval (at most LIVE_PROBE_MAX_MS) a probe decode runs, and live text comes back
+    clock += LIVE_PROBE_MAX_MS;
     await feed(e, 'mic', tone(6), true);
     await feed(e, 'mic', silence(1), true);
     expect(e.stats.decodes.partial + e.stats.decodes.draft).toBeGreaterThan(before);
+  });
+
+  it('backs off its live probes while the decoder stays too slow (10 s, 20 s, 40 s, then every 80 s)', async () => {
+    let clock = 0;
+    const slow: Transcriber = {
+      transcribe: async () => {
+        clock += 15_000;
+        return 'x';
+      },
+      transcribeTimed: async () => {
+        clock += 15_000;
+        return [{ start: 0, end: 30, text: 'x' }];
+      },
+    };
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: true, partialEveryS: 2 }, slow, () => new EnergyVad(), () => undefined, () => clock);
+    for (let k = 0; k < 40; k++) {
+      await feed(e, 'mic', tone(6), true);
+      await feed(e, 'mic', silence(2), true);
+    }
+    await e.flush();
+    const live = e.stats.decodes.partial + e.stats.decodes.draft;
+    expect(clock).toBeGreaterThan(400_000);
+    // the 3 that measure the decoder, the ramp (10 + 20 + 40 s), then one per 80 s at most
+    expect(live).toBeLessThanOrEqual(3 + 3 + Math.ceil(clock / LIVE_PROBE_MAX_MS));
+    // a fixed 10 s probe would have run about clock / 10 s of them
+    expect(live).toBeLessThan(clock / LIVE_PROBE_MS / 3);
   });
 });
