@@ -250,7 +250,7 @@ for (const model of models) {
     totAudio += audioS;
     totDecode += run.stats.decodeMs;
     totCpu += cpuS;
-    for (const [k, v] of Object.entries(run.stats.runtime ?? {})) totRuntime[k] = (totRuntime[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(run.stats.runtime ?? {})) totRuntime[k] = k === 'wasmHeapMb' ? Math.max(totRuntime[k] ?? 0, v) : (totRuntime[k] ?? 0) + v;
     totErr += w.sub + w.del + w.ins;
     totRef += w.refWords;
     totHyp += w.hypWords;

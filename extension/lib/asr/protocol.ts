@@ -33,7 +33,16 @@ export const AsrStats = z
      * all models; decodeMs minus these is transformers.js' own work (features, logits processing)
      */
     runtime: z
-      .object({ encoderMs: z.number(), encoderRuns: z.number(), decoderMs: z.number(), decoderRuns: z.number(), vadMs: z.number(), vadRuns: z.number() })
+      .object({
+        encoderMs: z.number(),
+        encoderRuns: z.number(),
+        decoderMs: z.number(),
+        decoderRuns: z.number(),
+        vadMs: z.number(),
+        vadRuns: z.number(),
+        /** size of the runtime's WASM linear memory (its heap high-water mark: it never shrinks) */
+        wasmHeapMb: z.number().optional(),
+      })
       .strict()
       .optional(),
   })

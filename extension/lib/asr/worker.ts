@@ -42,6 +42,26 @@ let engine: AsrEngine | null = null;
 let ready: Promise<boolean> | null = null;
 let config: AsrConfig | null = null;
 let sileroModel: Uint8Array | null = null;
+/**
+ * The WASM runtime's linear memory, observed when onnxruntime-web's glue constructs it (the
+ * threaded build makes it in JS so its threads can share it). Its size is the runtime's heap
+ * high-water mark: WASM memory grows and never shrinks. Reported as stats.runtime.wasmHeapMb.
+ */
+const wasmMemories: WeakRef<WebAssembly.Memory>[] = [];
+const WasmMemory = WebAssembly.Memory;
+WebAssembly.Memory = new Proxy(WasmMemory, {
+  construct(target, args: [WebAssembly.MemoryDescriptor]) {
+    const m = Reflect.construct(target, args) as WebAssembly.Memory;
+    wasmMemories.push(new WeakRef(m));
+    return m;
+  },
+});
+function wasmHeapMb(): number {
+  let bytes = 0;
+  for (const r of wasmMemories) bytes = Math.max(bytes, r.deref()?.buffer.byteLength ?? 0);
+  return Math.round(bytes / 2 ** 20);
+}
+
 /** the onnxruntime-web build loaded (ort/<name>.mjs + .wasm), chosen once per worker by load() */
 let runtimeFile = 'ort-wasm-simd-threaded';
 /** frames that arrive while the model loads are kept (bounded: ~2 min per source) and fed after */
@@ -288,7 +308,7 @@ function stats(): AsrStats {
     decodes: s?.decodes ?? { window: 0, utterances: 0, carried: 0, draft: 0, partial: 0, failed: 0, finalMs: 0, liveMs: 0 },
     latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), max: lat.length ? Math.max(...lat) : null, n: lat.length },
     textLatencyMs: { p50: percentile(tl, 50), p95: percentile(tl, 95), max: tl.length ? Math.max(...tl) : null, n: tl.length },
-    runtime: Object.fromEntries(Object.entries(runtime).map(([k, v]) => [k, Math.round(v)])) as typeof runtime,
+    runtime: { ...(Object.fromEntries(Object.entries(runtime).map(([k, v]) => [k, Math.round(v)])) as typeof runtime), wasmHeapMb: wasmHeapMb() },
   };
 }
 

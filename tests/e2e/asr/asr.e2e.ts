@@ -118,6 +118,8 @@ describe('asr: telehealth visit through the built extension', () => {
     expect(rt!.encoderRuns).toBeLessThanOrEqual(d!.window + d!.draft + d!.partial + d!.failed);
     expect(rt!.decoderRuns).toBeGreaterThan(rt!.encoderRuns);
     expect(rt!.encoderMs + rt!.decoderMs).toBeLessThanOrEqual(t.stats!.decodeMs + 1);
+    // the runtime's WASM heap was observed (it holds at least the model's weights, tens of MB)
+    expect(rt!.wasmHeapMb ?? 0).toBeGreaterThan(30);
 
     const segs = t.segments;
     expect(segs.length).toBeGreaterThan(0);
