@@ -126,7 +126,7 @@ async function load(cfg: AsrConfig): Promise<boolean> {
     try {
       const asr = await pipeline('automatic-speech-recognition', cfg.model, { dtype: 'q8', device, progress_callback });
       parts = asr as unknown as WhisperParts;
-      timeSessions(parts);
+      instrumentSessions(parts);
       backend = device;
       break;
     } catch {
@@ -173,7 +173,7 @@ async function load(cfg: AsrConfig): Promise<boolean> {
   if (cfg.liveModel && cfg.liveModel !== 'same' && cfg.liveModel !== cfg.model) {
     try {
       const lp = (await pipeline('automatic-speech-recognition', cfg.liveModel, { dtype: 'q8', device: backend })) as unknown as WhisperParts;
-      timeSessions(lp);
+      instrumentSessions(lp);
       const lt = new WhisperTranscriber(lp, null);
       await lt.transcribe(new Float32Array(16_000), 'partial');
       liveRef = lt;
@@ -205,7 +205,7 @@ async function timed<T>(kind: RunKind, fn: () => Promise<T>): Promise<T> {
  * per-step attention maps (6 × 8 × 1500 floats of cross-attention) are read only for word-level
  * timestamps, which we never request; unfetched outputs are not copied out of the WASM heap.
  */
-function timeSessions(parts: WhisperParts): void {
+function instrumentSessions(parts: WhisperParts): void {
   type Session = { run?: (feeds: unknown, ...rest: unknown[]) => Promise<unknown>; outputNames?: readonly string[] };
   const sessions = (parts.model as { sessions?: Record<string, Session> }).sessions ?? {};
   for (const [name, kind] of [['model', 'encoder'], ['decoder_model_merged', 'decoder']] as const) {
