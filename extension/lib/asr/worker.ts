@@ -48,8 +48,9 @@ let sileroModel: Uint8Array | null = null;
  * high-water mark: WASM memory grows and never shrinks. Reported as stats.runtime.wasmHeapMb.
  */
 const wasmMemories: WeakRef<WebAssembly.Memory>[] = [];
-const WasmMemory = WebAssembly.Memory;
-WebAssembly.Memory = new Proxy(WasmMemory, {
+// onnxruntime-web does not expose its module instance; a construct trap is the one place the
+// memory object can be seen. It changes nothing the glue gets back (same object, same prototype).
+WebAssembly.Memory = new Proxy(WebAssembly.Memory, {
   construct(target, args: [WebAssembly.MemoryDescriptor]) {
     const m = Reflect.construct(target, args) as WebAssembly.Memory;
     wasmMemories.push(new WeakRef(m));
