@@ -5,6 +5,7 @@ import type { Source } from '../../../shared/transcript.ts';
 import { AsrEngine, percentile, type Transcriber } from './engine.ts';
 import { diagnose } from './diagnose.ts';
 import { FromWorker, ToWorker, type AsrConfig, type AsrStats, type AsrStatus } from './protocol.ts';
+import { instrumentSessions, type RunKind } from './sessions.ts';
 import { SileroVad, type OrtLike } from './silero.ts';
 import { EnergyVad, type FrameScorer } from './vad.ts';
 import { CLINICAL_PROMPT, WhisperTranscriber, type WhisperParts } from './whisper.ts';
@@ -127,7 +128,7 @@ async function load(cfg: AsrConfig): Promise<boolean> {
     try {
       const asr = await pipeline('automatic-speech-recognition', cfg.model, { dtype: 'q8', device, progress_callback });
       parts = asr as unknown as WhisperParts;
-      instrumentSessions(parts);
+      instrumentSessions(parts, timed);
       backend = device;
       break;
     } catch {
@@ -174,7 +175,7 @@ async function load(cfg: AsrConfig): Promise<boolean> {
   if (cfg.liveModel && cfg.liveModel !== 'same' && cfg.liveModel !== cfg.model) {
     try {
       const lp = (await pipeline('automatic-speech-recognition', cfg.liveModel, { dtype: 'q8', device: backend })) as unknown as WhisperParts;
-      instrumentSessions(lp);
+      instrumentSessions(lp, timed);
       const lt = new WhisperTranscriber(lp, null);
       await lt.transcribe(new Float32Array(16_000), 'partial');
       liveRef = lt;
@@ -190,7 +191,6 @@ async function load(cfg: AsrConfig): Promise<boolean> {
 
 /** time inside onnxruntime, per kind of session (stats.runtime); reset with each visit's engine */
 const runtime = { encoderMs: 0, encoderRuns: 0, decoderMs: 0, decoderRuns: 0, vadMs: 0, vadRuns: 0 };
-type RunKind = 'encoder' | 'decoder' | 'vad';
 async function timed<T>(kind: RunKind, fn: () => Promise<T>): Promise<T> {
   const t0 = performance.now();
   try {
@@ -198,24 +198,6 @@ async function timed<T>(kind: RunKind, fn: () => Promise<T>): Promise<T> {
   } finally {
     runtime[`${kind}Ms`] += performance.now() - t0;
     runtime[`${kind}Runs`]++;
-  }
-}
-/**
- * Wraps a loaded Whisper's encoder and decoder sessions' run() with timed(). The decoder is also
- * asked for its logits and key/value cache only: transformers.js fetches every output, and the
- * per-step attention maps (6 × 8 × 1500 floats of cross-attention) are read only for word-level
- * timestamps, which we never request; unfetched outputs are not copied out of the WASM heap.
- */
-function instrumentSessions(parts: WhisperParts): void {
-  type Session = { run?: (feeds: unknown, ...rest: unknown[]) => Promise<unknown>; outputNames?: readonly string[] };
-  const sessions = (parts.model as { sessions?: Record<string, Session> }).sessions ?? {};
-  for (const [name, kind] of [['model', 'encoder'], ['decoder_model_merged', 'decoder']] as const) {
-    const s = sessions[name];
-    const run = s?.run?.bind(s);
-    if (!s || !run) continue;
-    const fetches = kind === 'decoder' ? (s.outputNames ?? []).filter((n) => !n.includes('attentions')) : [];
-    const narrow = fetches.length > 0 && fetches.length < (s.outputNames ?? []).length;
-    s.run = (feeds: unknown, ...rest: unknown[]) => timed(kind, () => (narrow && rest.length === 0 ? run(feeds, fetches) : run(feeds, ...rest)));
   }
 }
 
