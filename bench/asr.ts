@@ -3,7 +3,7 @@
  * (the same bundle the offscreen document spawns), in headless Chromium, cross-origin isolated.
  *
  *   npx tsx bench/asr.ts [--models whisper-base,whisper-tiny] [--files a1-001,a1-002] [--pace realtime|fast]
- *                        [--prompt off|on] [--drug-names on|off] [--live same|whisper-tiny] [--window 28] [--pause 1500] [--maxwait 15] [--pause-scope track|conversation]
+ *                        [--prompt on|off] [--drug-names on|off] [--live same|whisper-tiny] [--window 28] [--pause 1500] [--maxwait 15] [--pause-scope track|conversation]
  *                        [--ext .output/chrome-mv3] [--out bench-asr.json] [--dir other/eval/set]
  *
  * `--hyp-out DIR` writes each visit's final text to DIR/<model>.<id>.hyp.txt for error analysis
@@ -38,7 +38,7 @@ const AUDIO = join(DEV, 'audio');
 const EXT = resolve(ROOT, opt('ext', '.output/chrome-mv3'));
 const models = opt('models', 'whisper-base,whisper-tiny').split(',');
 const pace = opt('pace', 'realtime') as 'realtime' | 'fast';
-const prompt = opt('prompt', 'off') === 'on';
+const prompt = opt('prompt', 'on') === 'on';
 /** live pass model: 'same' (default) or e.g. whisper-tiny beside the final model */
 const liveModel = opt('live', 'same');
 const windowS = Number(opt('window', '28'));

@@ -1,7 +1,7 @@
 /**
  * Drug-name repair for Whisper's output: "I take met for min 500 milligrams" → "I take metformin 500
- * milligrams". Whisper (base, q8) splits and respells drug names it does not know; the clinical
- * prompt helps but doubles decoding work (asr.design.md), so this runs on the final text instead.
+ * milligrams". Whisper (base, q8) splits and respells drug names it does not know, with the clinical
+ * prompt too (asr.design.md), so this also runs on every text it gives.
  *
  * Conservative by construction, because a wrong drug name in a record is worse than a garbled one:
  * - only names from the generic lexicon (shared/notes/lexicon.ts, common outpatient drugs; no
