@@ -30,8 +30,8 @@ function asrConfig(telehealth: boolean): AsrConfig {
     // The clinical-vocabulary prompt (a public top-prescribed list, asr.design.md) is ON.
     // Whole dev set (bench/asr --pace fast, whisper-base, same build and day): WER 14.0% → 12.6%,
     // drug names 10 → 14 of 27 mentions, CPU per audio second unchanged (0.952 both). It used to
-    // double the decoding work; that was the decoder's attention maps over the prompt, no longer
-    // fetched (sessions.ts). The canary sweep checks that invented names still reach the minimizer.
+    // double the decoding work, most likely through the decoder's attention maps over the prompt
+    // (not measured apart), which are no longer fetched (sessions.ts). The canary sweep checks that invented names still reach the minimizer.
     prompt: true,
     vad: 'silero',
   };
