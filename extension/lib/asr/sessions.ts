@@ -12,9 +12,9 @@ type Session = { run?: (feeds: unknown, ...rest: unknown[]) => Promise<unknown>;
  * for everything but their attention maps: transformers.js fetches every output, and the maps are
  * read only for word-level timestamps, which we never request. The encoder's are the big ones: 6
  * layers × 8 heads × 1500 × 1500 floats, 432 MB per 30 s pass for whisper-base, allocated as
- * outputs, copied out of the WASM heap and held by JS until collected (renderer RSS 2.0 → 1.25 GB
- * on a1-001 once unfetched); the decoder's are 6 × 8 × 1500 floats of cross-attention per token
- * step. A call that names its own fetches is passed through as it is.
+ * outputs, copied out of the WASM heap and held by JS until collected (what that cost: asr.design.md,
+ * "Memory"); the decoder's are 6 × 8 × 1500 floats of cross-attention per token step. A call that
+ * names its own fetches is passed through as it is.
  */
 export function instrumentSessions(parts: WhisperParts, timed: Timer): void {
   const sessions = (parts.model as { sessions?: Record<string, Session> }).sessions ?? {};
