@@ -6,7 +6,8 @@
  *                        [--prompt on|off] [--drug-names on|off] [--live same|whisper-tiny] [--window 28] [--pause 1500] [--maxwait 15] [--pause-scope track|conversation]
  *                        [--ext .output/chrome-mv3] [--out bench-asr.json] [--dir other/eval/set]
  *
- * `--hyp-out DIR` writes each visit's final text to DIR/<model>.<id>.hyp.txt for error analysis
+ * `--hyp-out DIR` writes each visit's final text to DIR/<model>.<id>.hyp.txt (and its final segments,
+ * with speech bounds, to DIR/<model>.<id>.segments.json) for error analysis
  * (a file the caller asked for, never the console: the dev sets are synthetic, real audio is not).
  * `--dir` runs another set laid out like ../shared/eval/dev (audio/<id>.wav or
  * audio/<id>.clinician.wav + audio/<id>.remote.wav, audio/<id>.ref.txt, optional visits.jsonl with
@@ -237,7 +238,11 @@ for (const model of models) {
     const finals = run.segments.filter((s) => s.final && s.text !== '').sort((a, b) => a.t0 - b.t0);
     const hyp = finals.map((s) => s.text).join(' ');
     const ref = readFileSync(join(AUDIO, `${id}.ref.txt`), 'utf8');
-    if (opt('hyp-out', '')) writeFileSync(join(opt('hyp-out', ''), `${model}.${id}.hyp.txt`), `${hyp}\n`);
+    if (opt('hyp-out', '')) {
+      writeFileSync(join(opt('hyp-out', ''), `${model}.${id}.hyp.txt`), `${hyp}\n`);
+      const segs = finals.map((s) => ({ t0: s.t0, t1: s.t1, source: s.source, text: s.text }));
+      writeFileSync(join(opt('hyp-out', ''), `${model}.${id}.segments.json`), `${JSON.stringify(segs)}\n`);
+    }
     const w = wer(ref, hyp);
     const meds = visits.get(id)?.facts.medications ?? [];
     const d = mentions(ref, hyp, meds.map((m) => m.name));

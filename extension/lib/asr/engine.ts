@@ -71,7 +71,7 @@ export interface EngineStats {
   speechS: number;
   decodeMs: number;
   /** window = final decodes (one per packed window), live = drafts + partials */
-  decodes: { window: number; utterances: number; carried: number; draft: number; partial: number; failed: number; finalMs: number; liveMs: number };
+  decodes: { window: number; utterances: number; carried: number; recovered: number; draft: number; partial: number; failed: number; finalMs: number; liveMs: number };
   finals: number;
   /** end of speech → final text, per utterance */
   latencyMs: number[];
@@ -117,7 +117,7 @@ interface Track {
 }
 
 interface Job {
-  kind: 'window' | 'draft' | 'partial';
+  kind: 'window' | 'recover' | 'draft' | 'partial';
   audio: Float32Array;
   done: (r: string | TimedText[] | null) => void;
 }
@@ -168,6 +168,53 @@ export function pack(utts: readonly Utterance[], gapS: number): { audio: Float32
     off += u.audio.length;
   });
   return { audio, spans };
+}
+
+/** utterances shorter than this are not decoded again when a window skipped them (a cough, "mm") */
+export const RECOVER_MIN_S = 0.6;
+/** an utterance this long (s) that got fewer words per second than SPARSE_WPS lost words in the window decode */
+export const SPARSE_MIN_S = 2.5;
+export const SPARSE_WPS = 0.6;
+
+/**
+ * Utterances a window decode skipped, to decode again one by one:
+ * - `fill`: no text assigned and long enough to hold words. A timed piece may still reach into it
+ *   (its words split by overlap time gave it none); whether those words were its own is decided
+ *   after the re-decode, by `repeatsNeighbours`;
+ * - `replace`: text far too sparse for the speech (≥ SPARSE_MIN_S s, < SPARSE_WPS words/s, where
+ *   speech runs 2–3.5 words/s): Whisper gave one timed piece over several utterances and left one
+ *   out. That utterance and every one sharing a timed piece with it are decoded again and take the
+ *   new text, so the few words the split handed it come back to their own utterance.
+ */
+export function skipped(pieces: readonly TimedText[], spans: readonly [number, number][], durS: readonly number[], texts: readonly string[]): { i: number; mode: 'fill' | 'replace' }[] {
+  const hits = pieces.map((p) => spans.flatMap(([a, b], i) => (Math.min(b, Math.max(p.start, p.end)) - Math.max(a, Math.min(p.start, p.end)) > 0.05 ? [i] : [])));
+  const words = (x: string): number => x.split(/\s+/).filter(Boolean).length;
+  const replace = new Set<number>();
+  spans.forEach((_, i) => {
+    const d = durS[i] ?? 0;
+    const t = texts[i] ?? '';
+    if (t === '' || d < SPARSE_MIN_S || words(t) >= SPARSE_WPS * d) return;
+    replace.add(i);
+    for (const h of hits) if (h.includes(i)) for (const j of h) replace.add(j);
+  });
+  const out: { i: number; mode: 'fill' | 'replace' }[] = [];
+  spans.forEach((_, i) => {
+    if (replace.has(i)) out.push({ i, mode: 'replace' });
+    else if ((texts[i] ?? '') === '' && (durS[i] ?? 0) >= RECOVER_MIN_S) out.push({ i, mode: 'fill' });
+  });
+  return out;
+}
+
+/**
+ * Whether a re-decoded utterance only repeats its neighbours' text (Whisper's timestamps were off
+ * and its words were already given to the utterance beside it): ≥ 60 % of its words appear there.
+ */
+export function repeatsNeighbours(text: string, neighbours: readonly string[]): boolean {
+  const words = (x: string): string[] => x.toLowerCase().split(/[^a-z0-9']+/).filter(Boolean);
+  const mine = words(text);
+  if (mine.length === 0) return true;
+  const near = new Set(neighbours.flatMap(words));
+  return mine.filter((w) => near.has(w)).length >= 0.6 * mine.length;
 }
 
 /**
@@ -227,6 +274,8 @@ export function assign(pieces: readonly TimedText[], spans: readonly [number, nu
 export class AsrEngine {
   private tracks = new Map<Source, Track>();
   private windows: { track: Track; items: Pending[] }[] = [];
+  /** utterances a window decode skipped, decoded again one by one before the next window */
+  private recoveries: Job[] = [];
   private busy = false;
   private stopped = false;
   private flushing = false;
@@ -237,7 +286,7 @@ export class AsrEngine {
     audioS: { mic: 0, tab: 0 },
     speechS: 0,
     decodeMs: 0,
-    decodes: { window: 0, utterances: 0, carried: 0, draft: 0, partial: 0, failed: 0, finalMs: 0, liveMs: 0 },
+    decodes: { window: 0, utterances: 0, carried: 0, recovered: 0, draft: 0, partial: 0, failed: 0, finalMs: 0, liveMs: 0 },
     finals: 0,
     latencyMs: [],
     textLatencyMs: [],
@@ -320,10 +369,11 @@ export class AsrEngine {
   stop(): void {
     this.stopped = true;
     this.windows = [];
+    this.recoveries = [];
   }
 
   private idle(): Promise<void> {
-    if (!this.busy && this.windows.length === 0) return Promise.resolve();
+    if (!this.busy && this.windows.length === 0 && this.recoveries.length === 0) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
@@ -419,7 +469,12 @@ export class AsrEngine {
     }
     this.busy = true;
     const t0 = this.now();
-    const run: Promise<string | TimedText[]> = job.kind === 'window' ? this.transcriber.transcribeTimed(job.audio) : this.live.transcribe(job.audio, 'partial');
+    const run: Promise<string | TimedText[]> =
+      job.kind === 'window'
+        ? this.transcriber.transcribeTimed(job.audio)
+        : job.kind === 'recover'
+          ? this.transcriber.transcribe(job.audio, 'final')
+          : this.live.transcribe(job.audio, 'partial');
     void run
       .then(
         (r) => job.done(r),
@@ -431,7 +486,7 @@ export class AsrEngine {
       .finally(() => {
         const took = this.now() - t0;
         this.stats.decodeMs += took;
-        if (job.kind === 'window') this.stats.decodes.finalMs += took;
+        if (job.kind === 'window' || job.kind === 'recover') this.stats.decodes.finalMs += took;
         else {
           this.stats.decodes.liveMs += took;
           this.recent.push(took);
@@ -445,6 +500,8 @@ export class AsrEngine {
   }
 
   private nextJob(): Job | null {
+    const rec = this.recoveries.shift();
+    if (rec) return rec;
     const w = this.windows.shift();
     this.stats.queue = this.windows.length;
     if (w) {
@@ -470,7 +527,31 @@ export class AsrEngine {
             if (!p || !span || p.carried || (texts[keep - 1] ?? '') !== '' || span[0] < lastEnd - 0.5) break;
             keep--;
           }
-          w.items.slice(0, keep).forEach((p, i) => this.emitFinal(w.track, p, texts[i] ?? ''));
+          const head = w.items.slice(0, keep);
+          // Whisper sometimes skips an utterance inside a packed window (no timed text over it at all,
+          // most often a short turn right after another). Each such utterance is decoded again on its
+          // own, before the next window, and the window's finals go out together once it is back.
+          const missed = Array.isArray(r) ? skipped(r, spans.slice(0, keep), head.map((p) => p.utt.audio.length / SAMPLE_RATE), texts) : [];
+          if (missed.length === 0) head.forEach((p, i) => this.emitFinal(w.track, p, texts[i] ?? ''));
+          else {
+            this.stats.decodes.recovered += missed.length;
+            let left = missed.length;
+            const redone = new Set(missed.filter((m) => m.mode === 'replace').map((m) => m.i));
+            for (const { i, mode } of missed) {
+              this.recoveries.push({
+                kind: 'recover',
+                audio: head[i]?.utt.audio ?? new Float32Array(0),
+                done: (x) => {
+                  if (typeof x !== 'string' || !cleanText(x)) {
+                    /* keep what the window gave */
+                  } else if (mode === 'replace') texts[i] = x;
+                  // a filled-in utterance must not repeat what a neighbour already says (unless that neighbour is redone too)
+                  else if (!repeatsNeighbours(x, [i - 1, i + 1].filter((j) => !redone.has(j)).map((j) => texts[j] ?? ''))) texts[i] = x;
+                  if (--left === 0) head.forEach((p, k) => this.emitFinal(w.track, p, texts[k] ?? ''));
+                },
+              });
+            }
+          }
           const carry = w.items.slice(keep);
           if (carry.length) {
             this.stats.decodes.carried += carry.length;

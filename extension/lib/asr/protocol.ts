@@ -22,7 +22,7 @@ export const AsrStats = z
     finals: z.number().int().nonnegative(),
     /** window = final decodes (packed utterances, one encoder pass each); draft/partial = live pass */
     decodes: z
-      .object({ window: z.number(), utterances: z.number(), carried: z.number(), draft: z.number(), partial: z.number(), failed: z.number(), finalMs: z.number(), liveMs: z.number() })
+      .object({ window: z.number(), utterances: z.number(), carried: z.number(), recovered: z.number(), draft: z.number(), partial: z.number(), failed: z.number(), finalMs: z.number(), liveMs: z.number() })
       .strict(),
     /** end of speech → final text, per utterance */
     latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable(), n: z.number() }).strict(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AsrEngine, assign, LIVE_PROBE_MAX_MS, LIVE_PROBE_MS, cleanText, pack, percentile, speakerFor, type SegmentOut, type TimedText, type Transcriber } from '../../../extension/lib/asr/engine.ts';
+import { AsrEngine, assign, repeatsNeighbours, skipped, LIVE_PROBE_MAX_MS, LIVE_PROBE_MS, cleanText, pack, percentile, speakerFor, type SegmentOut, type TimedText, type Transcriber } from '../../../extension/lib/asr/engine.ts';
 import { parseTimed } from '../../../extension/lib/asr/whisper.ts';
 import { EnergyVad, SAMPLE_RATE } from '../../../extension/lib/asr/vad.ts';
 
@@ -126,6 +126,110 @@ describe('AsrEngine', () => {
     expect(calls.length).toBe(2); // the second utterance was decoded again, in a window of its own
     expect(e.stats.decodes.carried).toBe(1);
     expect(out.filter((s) => s.final).map((s) => s.text)).toEqual(['piece1', 'piece2']);
+  });
+
+  it('decodes again, on its own, an utterance the window decode skipped, and keeps the finals in order', async () => {
+    const calls: string[] = [];
+    // like Whisper skipping a short turn in a packed window: timed text over every run of audio but the second
+    class Skips extends FakeTranscriber {
+      override async transcribe(audio: Float32Array, kind: 'final' | 'partial'): Promise<string> {
+        calls.push(kind);
+        return kind === 'final' ? 'Where should the pharmacy ship this?' : super.transcribe(audio, kind);
+      }
+      override async transcribeTimed(audio: Float32Array): Promise<TimedText[]> {
+        calls.push('window');
+        const all = await super.transcribeTimed(audio);
+        return all.filter((_, i) => i !== 1).map((x, i) => ({ ...x, text: `piece ${i}.` }));
+      }
+    }
+    const out: SegmentOut[] = [];
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 3000 }, new Skips(1), () => new EnergyVad(), (s) => out.push(s));
+    for (let k = 0; k < 3; k++) {
+      await feed(e, 'mic', tone(1.5));
+      await feed(e, 'mic', silence(0.8));
+    }
+    await feed(e, 'mic', silence(4));
+    await e.flush();
+    const finals = out.filter((s) => s.final);
+    expect(calls).toEqual(['window', 'final']); // one window, then the skipped utterance alone
+    expect(e.stats.decodes.recovered).toBe(1);
+    expect(finals.map((s) => s.text)).toEqual(['piece 0.', 'Where should the pharmacy ship this?', 'piece 1.']);
+    expect(finals.every((s, i) => i === 0 || s.t0 > finals[i - 1]!.t0)).toBe(true);
+  });
+
+  it('decodes again each utterance under a timed piece that left one of them almost without words', async () => {
+    const calls: string[] = [];
+    class Sparse extends FakeTranscriber {
+      override async transcribe(audio: Float32Array, kind: 'final' | 'partial'): Promise<string> {
+        calls.push(kind);
+        return `alone ${Math.round(audio.length / SAMPLE_RATE)} s of speech here.`;
+      }
+      override async transcribeTimed(audio: Float32Array): Promise<TimedText[]> {
+        calls.push('window');
+        const all = await super.transcribeTimed(audio);
+        // one piece over all three utterances, with words for the first and last only
+        return [{ start: all[0]!.start, end: all.at(-1)!.end, text: 'Okay then. How long before I feel better?' }];
+      }
+    }
+    const out: SegmentOut[] = [];
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 3000 }, new Sparse(1), () => new EnergyVad(), (s) => out.push(s));
+    await feed(e, 'mic', tone(1.2));
+    await feed(e, 'mic', silence(0.8));
+    await feed(e, 'mic', tone(8));
+    await feed(e, 'mic', silence(0.8));
+    await feed(e, 'mic', tone(2));
+    await feed(e, 'mic', silence(4));
+    await e.flush();
+    expect(calls).toEqual(['window', 'final', 'final', 'final']);
+    expect(e.stats.decodes.recovered).toBe(3);
+    const finals = out.filter((s) => s.final);
+    expect(finals).toHaveLength(3);
+    expect(finals.every((s) => s.text.startsWith('alone'))).toBe(true);
+    expect(finals.every((s, i) => i === 0 || s.t0 > finals[i - 1]!.t0)).toBe(true);
+  });
+
+  it('drops a re-decoded utterance that only repeats the text a neighbour already got', async () => {
+    class Skips extends FakeTranscriber {
+      override async transcribe(): Promise<string> {
+        return 'The second one.';
+      }
+      override async transcribeTimed(audio: Float32Array): Promise<TimedText[]> {
+        const all = await super.transcribeTimed(audio);
+        // the second utterance's words came back inside the first one's timed piece
+        return [{ ...all[0]!, text: 'The first one. The second one.' }, { ...all[2]!, text: 'The third one.' }];
+      }
+    }
+    const out: SegmentOut[] = [];
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 3000 }, new Skips(1), () => new EnergyVad(), (s) => out.push(s));
+    for (let k = 0; k < 3; k++) {
+      await feed(e, 'mic', tone(1.5));
+      await feed(e, 'mic', silence(0.8));
+    }
+    await feed(e, 'mic', silence(4));
+    await e.flush();
+    expect(e.stats.decodes.recovered).toBe(1);
+    expect(out.filter((s) => s.final).map((s) => s.text)).toEqual(['The first one. The second one.', 'The third one.']);
+  });
+
+  it('skipped(): utterances with no text and at least RECOVER_MIN_S long, and sparse ones with the utterances sharing their piece', () => {
+    const spans: [number, number][] = [[0, 2], [2.3, 4], [4.3, 4.6], [5, 7]];
+    const pieces: TimedText[] = [{ start: 0, end: 2, text: 'a' }, { start: 5, end: 7, text: 'd' }];
+    expect(skipped(pieces, spans, [2, 1.7, 0.3, 2], ['a', '', '', 'd'])).toEqual([{ i: 1, mode: 'fill' }]);
+    // a piece reaching into the span whose words all went to the neighbour: decoded again too (repeatsNeighbours decides)
+    expect(skipped([{ start: 0, end: 2.6, text: 'a b' }, pieces[1]!], spans, [2, 1.7, 0.3, 2], ['a b', '', '', 'd'])).toEqual([{ i: 1, mode: 'fill' }]);
+    // one piece over three utterances whose 8 s middle got 2 words: all three are decoded again; the fourth is left alone
+    const long: [number, number][] = [[0, 1], [1.3, 9.3], [9.6, 11.6], [12, 14]];
+    const over: TimedText[] = [{ start: 0, end: 11.6, text: 'Okay. How long before I feel better?' }, { start: 12, end: 14, text: 'Fine then, see you.' }];
+    expect(skipped(over, long, [1, 8, 2, 2], ['Okay.', 'How long', 'before I feel better?', 'Fine then, see you.'])).toEqual([
+      { i: 0, mode: 'replace' },
+      { i: 1, mode: 'replace' },
+      { i: 2, mode: 'replace' },
+    ]);
+    // ordinary speech density (≥ 0.6 words/s) is never redone
+    expect(skipped(over, long, [1, 8, 2, 2], ['Okay.', 'one two three four five', 'before I feel better?', 'Fine then, see you.'])).toEqual([]);
+    expect(repeatsNeighbours('The second one.', ['The first one. The second one.', ''])).toBe(true);
+    expect(repeatsNeighbours('Where should the pharmacy ship this?', ['Do you need the card?', 'Send it to the one on Main.'])).toBe(false);
+    expect(repeatsNeighbours('', ['x'])).toBe(true);
   });
 
   it('closes a window when it fills', async () => {
