@@ -46,6 +46,19 @@ async function feed(engine: AsrEngine, source: 'mic' | 'tab', audio: Float32Arra
   }
 }
 
+/** three 1.5 s utterances, 0.8 s apart, packed into one window by `t`; returns the engine and everything it emitted */
+async function threeUtterances(t: Transcriber): Promise<{ e: AsrEngine; out: SegmentOut[] }> {
+  const out: SegmentOut[] = [];
+  const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 3000 }, t, () => new EnergyVad(), (s) => out.push(s));
+  for (let k = 0; k < 3; k++) {
+    await feed(e, 'mic', tone(1.5));
+    await feed(e, 'mic', silence(0.8));
+  }
+  await feed(e, 'mic', silence(4));
+  await e.flush();
+  return { e, out };
+}
+
 describe('AsrEngine', () => {
   it('emits one final per utterance, in time order, never decoding silence', async () => {
     const t = new FakeTranscriber();
@@ -142,14 +155,7 @@ describe('AsrEngine', () => {
         return all.filter((_, i) => i !== 1).map((x, i) => ({ ...x, text: `piece ${i}.` }));
       }
     }
-    const out: SegmentOut[] = [];
-    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 3000 }, new Skips(1), () => new EnergyVad(), (s) => out.push(s));
-    for (let k = 0; k < 3; k++) {
-      await feed(e, 'mic', tone(1.5));
-      await feed(e, 'mic', silence(0.8));
-    }
-    await feed(e, 'mic', silence(4));
-    await e.flush();
+    const { e, out } = await threeUtterances(new Skips(1));
     const finals = out.filter((s) => s.final);
     expect(calls).toEqual(['window', 'final']); // one window, then the skipped utterance alone
     expect(e.stats.decodes.recovered).toBe(1);
@@ -199,14 +205,7 @@ describe('AsrEngine', () => {
         return [{ ...all[0]!, text: 'The first one. The second one.' }, { ...all[2]!, text: 'The third one.' }];
       }
     }
-    const out: SegmentOut[] = [];
-    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 3000 }, new Skips(1), () => new EnergyVad(), (s) => out.push(s));
-    for (let k = 0; k < 3; k++) {
-      await feed(e, 'mic', tone(1.5));
-      await feed(e, 'mic', silence(0.8));
-    }
-    await feed(e, 'mic', silence(4));
-    await e.flush();
+    const { e, out } = await threeUtterances(new Skips(1));
     expect(e.stats.decodes.recovered).toBe(1);
     expect(out.filter((s) => s.final).map((s) => s.text)).toEqual(['The first one. The second one.', 'The third one.']);
   });
