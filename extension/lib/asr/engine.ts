@@ -528,9 +528,9 @@ export class AsrEngine {
             keep--;
           }
           const head = w.items.slice(0, keep);
-          // Whisper sometimes skips an utterance inside a packed window (no timed text over it at all,
-          // most often a short turn right after another). Each such utterance is decoded again on its
-          // own, before the next window, and the window's finals go out together once it is back.
+          // Whisper sometimes leaves an utterance out of a packed window (no text for it, or far too few
+          // words for its speech: `skipped`). Each such utterance is decoded again on its own, before
+          // the next window, and the window's finals go out together, in order, once they are back.
           const missed = Array.isArray(r) ? skipped(r, spans.slice(0, keep), head.map((p) => p.utt.audio.length / SAMPLE_RATE), texts) : [];
           if (missed.length === 0) head.forEach((p, i) => this.emitFinal(w.track, p, texts[i] ?? ''));
           else {
