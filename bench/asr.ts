@@ -238,10 +238,11 @@ for (const model of models) {
     const finals = run.segments.filter((s) => s.final && s.text !== '').sort((a, b) => a.t0 - b.t0);
     const hyp = finals.map((s) => s.text).join(' ');
     const ref = readFileSync(join(AUDIO, `${id}.ref.txt`), 'utf8');
-    if (opt('hyp-out', '')) {
-      writeFileSync(join(opt('hyp-out', ''), `${model}.${id}.hyp.txt`), `${hyp}\n`);
+    const hypOut = opt('hyp-out', '');
+    if (hypOut) {
+      writeFileSync(join(hypOut, `${model}.${id}.hyp.txt`), `${hyp}\n`);
       const segs = finals.map((s) => ({ t0: s.t0, t1: s.t1, source: s.source, text: s.text }));
-      writeFileSync(join(opt('hyp-out', ''), `${model}.${id}.segments.json`), `${JSON.stringify(segs)}\n`);
+      writeFileSync(join(hypOut, `${model}.${id}.segments.json`), `${JSON.stringify(segs)}\n`);
     }
     const w = wer(ref, hyp);
     const meds = visits.get(id)?.facts.medications ?? [];

@@ -170,6 +170,11 @@ export function pack(utts: readonly Utterance[], gapS: number): { audio: Float32
   return { audio, spans };
 }
 
+/** seconds a timed piece and an utterance span share (timestamps may come reversed) */
+function overlapS(p: TimedText, [a, b]: readonly [number, number]): number {
+  return Math.max(0, Math.min(b, Math.max(p.start, p.end)) - Math.max(a, Math.min(p.start, p.end)));
+}
+
 /** utterances shorter than this are not decoded again when a window skipped them (a cough, "mm") */
 export const RECOVER_MIN_S = 0.6;
 /** an utterance this long (s) that got fewer words per second than SPARSE_WPS lost words in the window decode */
@@ -187,7 +192,7 @@ export const SPARSE_WPS = 0.6;
  *   new text, so the few words the split handed it come back to their own utterance.
  */
 export function skipped(pieces: readonly TimedText[], spans: readonly [number, number][], durS: readonly number[], texts: readonly string[]): { i: number; mode: 'fill' | 'replace' }[] {
-  const hits = pieces.map((p) => spans.flatMap(([a, b], i) => (Math.min(b, Math.max(p.start, p.end)) - Math.max(a, Math.min(p.start, p.end)) > 0.05 ? [i] : [])));
+  const hits = pieces.map((p) => spans.flatMap((span, i) => (overlapS(p, span) > 0.05 ? [i] : [])));
   const words = (x: string): number => x.split(/\s+/).filter(Boolean).length;
   const replace = new Set<number>();
   spans.forEach((_, i) => {
@@ -228,7 +233,7 @@ export function assign(pieces: readonly TimedText[], spans: readonly [number, nu
   for (const p of pieces) {
     const s = Math.min(p.start, p.end);
     const e = Math.max(p.start, p.end);
-    const ov = spans.map(([a, b]) => Math.max(0, Math.min(b, e) - Math.max(a, s)));
+    const ov = spans.map((span) => overlapS(p, span));
     const hit = ov.flatMap((o, i) => (o > 0.05 ? [i] : []));
     if (hit.length === 0) {
       const mid = (s + e) / 2;

@@ -20,7 +20,7 @@ export const AsrStats = z
     /** decode time / audio time (all sources) */
     rtf: z.number().nonnegative().nullable(),
     finals: z.number().int().nonnegative(),
-    /** window = final decodes (packed utterances, one encoder pass each); draft/partial = live pass */
+    /** window = final decodes (packed utterances, one encoder pass each); recovered = utterances a window left out, decoded again alone; draft/partial = live pass */
     decodes: z
       .object({ window: z.number(), utterances: z.number(), carried: z.number(), recovered: z.number(), draft: z.number(), partial: z.number(), failed: z.number(), finalMs: z.number(), liveMs: z.number() })
       .strict(),
