@@ -31,6 +31,8 @@ export interface Transcriber {
   transcribe(audio: Float32Array, kind: 'final' | 'partial'): Promise<string>;
   /** one packed window (≤ 30 s), with timestamps */
   transcribeTimed(audio: Float32Array): Promise<TimedText[]>;
+  /** whether the model knows this lower-case word whole (drug-name repair's loose match needs it) */
+  isCommonWord?(word: string): boolean;
 }
 
 export interface EngineOptions {
@@ -428,7 +430,9 @@ export class AsrEngine {
   /** Whisper's text as the transcript shows it: tags dropped, drug names repaired (unless off). */
   private tidy(raw: string): string {
     const text = cleanText(raw);
-    return this.opts.drugNames === false ? text : repairDrugNames(text);
+    if (this.opts.drugNames === false) return text;
+    const t = this.transcriber;
+    return repairDrugNames(text, t.isCommonWord ? (w) => t.isCommonWord?.(w) ?? false : undefined);
   }
 
   private emitFinal(t: Track, p: Pending, raw: string): void {

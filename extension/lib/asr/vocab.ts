@@ -10,7 +10,17 @@
  *   being talked about: a dose follows within 4 words ("… 500 milligrams") or a prescribing verb
  *   comes just before ("take", "started", "prescribed", …);
  * - the words must start with the name's letter and sound like it: their phonetic keys (shared/fuzzy.ts, the minimizer's)
- *   within a quarter of the name's key length, and their letters within a third of its spelling.
+ *   within a quarter of the name's key length, and their letters within a third of its spelling;
+ * - or, only when a dose follows and the words are not ones the model knows whole, a looser match
+ *   for the respellings Whisper makes of names it has never heard ("alacro 180 mg", "illiquose
+ *   5 mg", "aphalax in 500 mg"): the consonant skeleton (key with voicing pairs g/k, b/p, d/t folded)
+ *   within a sixth of its length, letters within half the spelling, and the first sound the same
+ *   (same letter, both vowels, or the rest of the key identical over 4+ consonants). "Known whole"
+ *   is the caller's `isCommonWord` (the worker asks Whisper's tokenizer whether the word is one
+ *   token: "oxygen", "medicine", "prior" are; a name Whisper assembled from pieces is not). Without
+ *   it there is no loose match;
+ * - a salt or form after a lexicon name ("metoprolol, susanate" → "metoprolol succinate") when the
+ *   lexicon has that two-word name and the word sounds like its second word (the strict bounds).
  * Pure; never throws; no content leaves it.
  */
 import { editDistance, phoneticKey } from '../../../shared/fuzzy.ts';
@@ -20,50 +30,123 @@ const MIN_NAME = 6;
 const MAX_WORDS = 5;
 const NUM_WORD = '(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|twenty-five|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|half|a|and)';
 /** A dose right after the words: "500 mg", "600mg", "five hundred milligrams", "2 puffs". */
-const DOSE_AFTER = new RegExp(`^(?:\\d[\\d,.]*|${NUM_WORD}(?:[\\s-]+${NUM_WORD})*)\\s*(?:mg|milligrams?|mcg|micrograms?|units?|puffs?|tablets?|pills?|capsules?|ml|grams?)(?![a-z])`, 'i');
-const CUE_BEFORE = /\b(?:take|takes|taking|took|started|starting|start|prescribed|prescribe|prescribing|refill|stopped|stop|continue|increase|decrease|switch(?:ed)? to|on)\s*$/i;
+const DOSE_AFTER = new RegExp(`^(?:\\d[\\d,.]*|${NUM_WORD}(?:[\\s-]+${NUM_WORD})*)\\s*(?:mg|milligrams?|mcg|micrograms?|units?|puffs?|sprays?|drops?|tablets?|pills?|capsules?|ml|grams?)(?![a-z])`, 'i');
+const CUE_BEFORE = /\b(?:take|takes|taking|took|use|uses|using|started|starting|start|prescribed|prescribe|prescribing|refill|stopped|stop|continue|increase|decrease|switch(?:ed)? to|on)\s*$/i;
 
 /** letters: the name without its spaces ("metoprolol succinate" is compared as one word) */
 interface Name {
   name: string;
   letters: string;
   key: string;
+  /** key with voicing pairs folded, for the loose match */
+  loose: string;
 }
+const looseKey = (key: string): string => key.replace(/g/g, 'k').replace(/b/g, 'p').replace(/d/g, 't');
 // two-word names only when both words are long ("metoprolol succinate"): short ones ("vitamin d",
 // "birth control") matched ordinary speech around them
-const NAMES: readonly Name[] = DRUGS.filter((d) => /^[a-z]{6,}(?: [a-z]{6,})?$/.test(d)).map((name) => ({ name, letters: name.replace(' ', ''), key: phoneticKey(name) }));
+const NAMES: readonly Name[] = DRUGS.filter((d) => /^[a-z]{6,}(?: [a-z]{6,})?$/.test(d)).map((name) => {
+  const key = phoneticKey(name);
+  return { name, letters: name.replace(' ', ''), key, loose: looseKey(key) };
+});
 /** Lexicon words, and brand names the lexicon lacks that sound like one of its names (seen in the
  * ACI-Bench dialogues, correctly spelt): never "repaired" into the generic. */
 const KNOWN = new Set([...DRUGS, 'naprosyn']);
 
-/** The lexicon name these words sound like, or null. */
-export function soundsLikeDrug(words: readonly string[]): string | null {
+/** Salts and forms the lexicon spells after a name it also has alone: "metoprolol" → ["succinate", "tartrate"]. */
+const SECOND_WORDS = new Map<string, string[]>();
+for (const d of DRUGS) {
+  const m = /^([a-z]+) ([a-z]{6,})$/.exec(d);
+  if (m?.[1] !== undefined && m[2] !== undefined && DRUGS.includes(m[1])) SECOND_WORDS.set(m[1], [...(SECOND_WORDS.get(m[1]) ?? []), m[2]]);
+}
+
+const isVowel = (c: string | undefined): boolean => c !== undefined && 'aeiouy'.includes(c);
+
+/** Strict: same first letter, key within a quarter, letters within a third; the distance, or null. */
+function strictMatch(letters: string, key: string, n: { letters: string; key: string }): number | null {
+  if (n.letters[0] !== letters[0] || Math.abs(n.letters.length - letters.length) > Math.ceil(n.letters.length / 3)) return null;
+  const maxKey = Math.floor(n.key.length / 4);
+  const dk = editDistance(key, n.key, maxKey);
+  if (dk > maxKey) return null;
+  const maxLetters = Math.floor(n.letters.length / 3);
+  const dl = editDistance(letters, n.letters, maxLetters);
+  return dl > maxLetters ? null : dk + dl;
+}
+
+/** Loose (a dose follows): folded key within a sixth, letters within half, same first sound. */
+function looseMatch(letters: string, loose: string, n: Name): number | null {
+  if (Math.abs(n.letters.length - letters.length) > Math.ceil(n.letters.length / 3)) return null;
+  const sameStart = n.letters[0] === letters[0] || (isVowel(n.letters[0]) && isVowel(letters[0])) || (loose.length >= 5 && loose.slice(1) === n.loose.slice(1));
+  if (!sameStart) return null;
+  const maxKey = Math.floor(n.loose.length / 6);
+  const dk = editDistance(loose, n.loose, maxKey);
+  if (dk > maxKey) return null;
+  const maxLetters = Math.ceil(n.letters.length / 2);
+  const dl = editDistance(letters, n.letters, maxLetters);
+  return dl > maxLetters ? null : dk + dl;
+}
+
+/**
+ * The lexicon name these words sound like, or null. `doseFollows` allows the loose match too
+ * (a strict match always wins over a loose one).
+ */
+export function soundsLikeDrug(words: readonly string[], doseFollows = false): string | null {
   const letters = words.join('').toLowerCase().replace(/[^a-z]/g, '');
   if (letters.length < MIN_NAME - 1) return null;
   const key = phoneticKey(letters);
+  const loose = looseKey(key);
   let best: { name: string; d: number } | null = null;
   for (const n of NAMES) {
-    if (n.letters[0] !== letters[0] || Math.abs(n.letters.length - letters.length) > Math.ceil(n.letters.length / 3)) continue;
-    const maxKey = Math.floor(n.key.length / 4);
-    const dk = editDistance(key, n.key, maxKey);
-    if (dk > maxKey) continue;
-    const maxLetters = Math.floor(n.letters.length / 3);
-    const dl = editDistance(letters, n.letters, maxLetters);
-    if (dl > maxLetters) continue;
-    if (best === null || dk + dl < best.d) best = { name: n.name, d: dk + dl };
+    const strict = strictMatch(letters, key, n);
+    // loose matches rank after every strict one
+    const d = strict ?? (doseFollows ? looseMatch(letters, loose, n) : null);
+    if (d === null) continue;
+    const rank = strict === null ? d + 1000 : d;
+    if (best === null || rank < best.d) best = { name: n.name, d: rank };
   }
   return best?.name ?? null;
 }
 
+/** The lexicon's second word after `name` that `word` sounds like ("susanate" after "metoprolol" → "succinate"), or null. */
+function secondWord(name: string, word: string): string | null {
+  const w = word.toLowerCase();
+  if (KNOWN.has(w) || w.length < MIN_NAME - 1) return null;
+  const key = phoneticKey(w);
+  for (const s of SECOND_WORDS.get(name) ?? []) if (s !== w && strictMatch(w, key, { letters: s, key: phoneticKey(s) }) !== null) return s;
+  return null;
+}
+
 const WORD = /[A-Za-z][A-Za-z']*/g;
 
-/** The text with misheard drug names in medication talk replaced by the lexicon's spelling. */
-export function repairDrugNames(text: string): string {
+/** Words the model does not know whole hold at least half the span's letters ("aphalax in": yes; "my medicine": no). */
+function mostlyUncommon(span: readonly { w: string }[], isCommonWord: (word: string) => boolean): boolean {
+  const total = span.reduce((a, s) => a + s.w.length, 0);
+  const uncommon = span.reduce((a, s) => a + (isCommonWord(s.w.toLowerCase()) ? 0 : s.w.length), 0);
+  return uncommon * 2 >= total;
+}
+
+/**
+ * The text with misheard drug names in medication talk replaced by the lexicon's spelling.
+ * `isCommonWord` (lower-case word → whether it is an ordinary word) enables the loose match.
+ */
+export function repairDrugNames(text: string, isCommonWord?: (word: string) => boolean): string {
   if (text.length === 0 || !/[a-z]/i.test(text)) return text;
   const words = [...text.matchAll(WORD)].map((m) => ({ w: m[0], start: m.index, end: m.index + m[0].length }));
   const out: string[] = [];
   let at = 0;
   for (let i = 0; i < words.length; ) {
+    // "metoprolol, susanate 50 mg": the second word of a two-word lexicon name, misheard, and
+    // perhaps split from its first by a comma
+    const cur = words[i]!;
+    const next = words[i + 1];
+    if (next !== undefined && /^[\s,]*$/.test(text.slice(cur.end, next.start))) {
+      const second = secondWord(cur.w.toLowerCase(), next.w);
+      if (second !== null) {
+        out.push(text.slice(at, cur.end), ' ', second);
+        at = next.end;
+        i += 2;
+        continue;
+      }
+    }
     let done = false;
     for (let n = Math.min(MAX_WORDS, words.length - i); n >= 1 && !done; n--) {
       const span = words.slice(i, i + n);
@@ -74,8 +157,9 @@ export function repairDrugNames(text: string): string {
       if (span.some((s) => KNOWN.has(s.w.toLowerCase()))) continue;
       const after = text.slice(last.end).replace(/^[\s,-]+/, '');
       const before = text.slice(Math.max(0, first.start - 30), first.start);
-      if (!DOSE_AFTER.test(after) && !CUE_BEFORE.test(before)) continue;
-      const name = soundsLikeDrug(span.map((s) => s.w));
+      const doseFollows = DOSE_AFTER.test(after);
+      if (!doseFollows && !CUE_BEFORE.test(before)) continue;
+      const name = soundsLikeDrug(span.map((s) => s.w), doseFollows && isCommonWord !== undefined && mostlyUncommon(span, isCommonWord));
       // already the name but for case ("Metoprolol Succinate"): left as written
       if (name === null || name === text.slice(first.start, last.end).toLowerCase()) continue;
       out.push(text.slice(at, first.start), name);

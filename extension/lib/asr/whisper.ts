@@ -100,6 +100,17 @@ export class WhisperTranscriber implements Transcriber {
   }
 
   /**
+   * Whether Whisper knows the word whole: one token, lower case or capitalised ("oxygen", "April").
+   * A drug name it has not learnt comes out in pieces ("alacro"); drug-name repair only loosens its
+   * match for those (vocab.ts).
+   */
+  isCommonWord(word: string): boolean {
+    if (!/^[a-z]+$/.test(word)) return false;
+    const one = (w: string): boolean => this.parts.tokenizer.encode(` ${w}`, { add_special_tokens: false }).length === 1;
+    return one(word) || one(word[0]!.toUpperCase() + word.slice(1));
+  }
+
+  /**
    * A packed window (≤ 30 s) with timestamps. transformers.js adds its WhisperTimeStampLogitsProcessor
    * when `return_timestamps` is set, and with `max_new_tokens` given it runs one plain generate (no
    * seek loop): one encoder pass per window.

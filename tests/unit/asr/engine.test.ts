@@ -82,22 +82,28 @@ describe('AsrEngine', () => {
     expect(e.stats.latencyMs.length).toBe(2);
   });
 
-  it('repairs misheard drug names in the final text by default, and not when drugNames is false', async () => {
+  it("repairs misheard drug names in the final text by default (loosely only with the model's word test), and not when drugNames is false", async () => {
     class Says extends FakeTranscriber {
       override async transcribeTimed(audio: Float32Array): Promise<TimedText[]> {
-        return (await super.transcribeTimed(audio)).map((x) => ({ ...x, text: 'I take met for min 500 milligrams.' }));
+        return (await super.transcribeTimed(audio)).map((x) => ({ ...x, text: 'I take met for min 500 milligrams and alacro 180 mg.' }));
       }
     }
-    const run = async (drugNames?: boolean) => {
+    class SaysAndKnowsWords extends Says {
+      isCommonWord(w: string): boolean {
+        return ['i', 'take', 'and'].includes(w);
+      }
+    }
+    const run = async (t: Transcriber, drugNames?: boolean) => {
       const out: SegmentOut[] = [];
-      const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, ...(drugNames === undefined ? {} : { drugNames }) }, new Says(), () => new EnergyVad(), (s) => out.push(s));
+      const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, ...(drugNames === undefined ? {} : { drugNames }) }, t, () => new EnergyVad(), (s) => out.push(s));
       await feed(e, 'mic', tone(2));
       await feed(e, 'mic', silence(3));
       await e.flush();
       return out.filter((s) => s.final).map((s) => s.text);
     };
-    expect(await run()).toEqual(['I take metformin 500 milligrams.']);
-    expect(await run(false)).toEqual(['I take met for min 500 milligrams.']);
+    expect(await run(new Says())).toEqual(['I take metformin 500 milligrams and alacro 180 mg.']);
+    expect(await run(new SaysAndKnowsWords())).toEqual(['I take metformin 500 milligrams and allegra 180 mg.']);
+    expect(await run(new SaysAndKnowsWords(), false)).toEqual(['I take met for min 500 milligrams and alacro 180 mg.']);
   });
 
   it('packs consecutive utterances into one window decode, and splits the text back per utterance', async () => {
