@@ -249,6 +249,8 @@ async function makeEngine(cfg: AsrConfig): Promise<AsrEngine> {
       const tr = transcriberRef;
       return exclusive(() => tr.transcribeTimed(audio));
     },
+    // a tokenizer lookup, no onnxruntime call: needs no exclusive()
+    isCommonWord: (word) => transcriberRef?.isCommonWord(word) ?? false,
   };
   const lr = liveRef;
   const live: Transcriber | undefined = lr
