@@ -28,9 +28,10 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs - 1
   say('installing npm packages (npm ci)…');
   const env = { ONNXRUNTIME_NODE_INSTALL: 'skip' };
   if (!run('npm', ['ci', '--no-audit', '--no-fund'], env, { fatal: false })) {
-    // npm 11.19 writes lock files without other platforms' optional packages (rollup's) and then
-    // its own `npm ci` refuses them as "not in sync"; `npm install` installs the same locked
-    // versions and leaves the lock file unchanged.
+    // An npm that writes lock files without other platforms' optional packages (rollup's, seen
+    // with npm 11.19) makes its own `npm ci` refuse them as "not in sync"; `npm install` then
+    // installs the same locked versions, adding the missing optional entries to the lock file
+    // (commit that lock: `npm ci` accepts it).
     say('npm ci refused the lock file; installing the locked versions with npm install instead…');
     run('npm', ['install', '--no-audit', '--no-fund'], env);
   }
