@@ -61,15 +61,18 @@ for (const d of DRUGS) {
 
 const isVowel = (c: string | undefined): boolean => c !== undefined && 'aeiouy'.includes(c);
 
+/** Key distance + letter distance when both are within their caps, else null. */
+function distance(key: string, nameKey: string, maxKey: number, letters: string, nameLetters: string, maxLetters: number): number | null {
+  const dk = editDistance(key, nameKey, maxKey);
+  if (dk > maxKey) return null;
+  const dl = editDistance(letters, nameLetters, maxLetters);
+  return dl > maxLetters ? null : dk + dl;
+}
+
 /** Strict: same first letter, key within a quarter, letters within a third; the distance, or null. */
 function strictMatch(letters: string, key: string, n: { letters: string; key: string }): number | null {
   if (n.letters[0] !== letters[0] || Math.abs(n.letters.length - letters.length) > Math.ceil(n.letters.length / 3)) return null;
-  const maxKey = Math.floor(n.key.length / 4);
-  const dk = editDistance(key, n.key, maxKey);
-  if (dk > maxKey) return null;
-  const maxLetters = Math.floor(n.letters.length / 3);
-  const dl = editDistance(letters, n.letters, maxLetters);
-  return dl > maxLetters ? null : dk + dl;
+  return distance(key, n.key, Math.floor(n.key.length / 4), letters, n.letters, Math.floor(n.letters.length / 3));
 }
 
 /** Loose (a dose follows): folded key within a sixth, letters within half, same first sound. */
@@ -77,12 +80,7 @@ function looseMatch(letters: string, loose: string, n: Name): number | null {
   if (Math.abs(n.letters.length - letters.length) > Math.ceil(n.letters.length / 3)) return null;
   const sameStart = n.letters[0] === letters[0] || (isVowel(n.letters[0]) && isVowel(letters[0])) || (loose.length >= 5 && loose.slice(1) === n.loose.slice(1));
   if (!sameStart) return null;
-  const maxKey = Math.floor(n.loose.length / 6);
-  const dk = editDistance(loose, n.loose, maxKey);
-  if (dk > maxKey) return null;
-  const maxLetters = Math.ceil(n.letters.length / 2);
-  const dl = editDistance(letters, n.letters, maxLetters);
-  return dl > maxLetters ? null : dk + dl;
+  return distance(loose, n.loose, Math.floor(n.loose.length / 6), letters, n.letters, Math.ceil(n.letters.length / 2));
 }
 
 /**
