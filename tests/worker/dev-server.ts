@@ -11,10 +11,11 @@
  * The DEV token is public and only valid in the dev/bench environments of worker/wrangler.toml.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const DEV_TOKEN = 'dev-local-token-not-secret';
@@ -36,6 +37,14 @@ export interface StartApiOptions {
    * the middle of a test or a load run. false: `wrangler dev` on the sources, with live reload.
    */
   frozen?: boolean;
+  /**
+   * 'wrangler' (default): `wrangler dev`, i.e. Miniflare's workerd behind wrangler's dev proxy
+   * (a second workerd process). 'workerd': the same frozen bundle served by the workerd binary
+   * itself, one process, configured from the same wrangler.toml environment (vars and the rate
+   * limiter, which uses Miniflare's own in-memory module). Bench only: it shows what the runtime
+   * does without the dev tooling in front of it.
+   */
+  runtime?: 'wrangler' | 'workerd';
 }
 
 export interface RunningApi {
@@ -129,19 +138,88 @@ function freeze(dir: string, env: string): string {
   return cfg;
 }
 
+/** Where wrangler's own runtime pieces are: the workerd binary and Miniflare's rate-limit module. */
+function runtimeParts(): { workerd: string; ratelimitModule: string } {
+  const fromWrangler = createRequire(join(ROOT, 'node_modules/wrangler/package.json'));
+  const miniflareMain = fromWrangler.resolve('miniflare');
+  const fromMiniflare = createRequire(miniflareMain);
+  const wd = fromMiniflare('workerd') as { default?: string };
+  const workerd = typeof wd.default === 'string' ? wd.default : '';
+  // miniflare's main is dist/src/index.js; its bundled service workers sit beside it
+  const ratelimitModule = join(dirname(miniflareMain), 'workers/ratelimit/ratelimit.worker.js');
+  if (!workerd || !existsSync(workerd)) throw new Error('workerd binary not found (it comes with wrangler: run npm install)');
+  if (!existsSync(ratelimitModule)) throw new Error(`Miniflare's rate-limit module not found at ${ratelimitModule} (wrangler version changed?)`);
+  return { workerd, ratelimitModule };
+}
+
+/**
+ * A workerd config (Cap'n Proto text) serving the frozen bundle in `dir/dist` with the vars and
+ * rate limiters of `env` in worker/wrangler.toml, read by wrangler's own config reader.
+ */
+async function workerdConfig(dir: string, env: string, port: number, vars: Record<string, string>, ratelimitModule: string): Promise<string> {
+  const { unstable_readConfig } = (await import('wrangler')) as {
+    unstable_readConfig: (a: { config: string; env: string }) => {
+      vars: Record<string, unknown>;
+      ratelimits?: Array<{ name: string; simple: { limit: number; period: number } }>;
+      compatibility_date?: string;
+      compatibility_flags?: string[];
+    };
+  };
+  const cfg = unstable_readConfig({ config: join(ROOT, 'worker/wrangler.toml'), env });
+  const q = (v: string) => JSON.stringify(v); // a JSON string is a valid Cap'n Proto text literal
+  const bindings: string[] = [];
+  for (const [k, v] of Object.entries({ ...cfg.vars, ...vars })) {
+    bindings.push(`(name = ${q(k)}, ${typeof v === 'string' ? `text = ${q(v)}` : `json = ${q(JSON.stringify(v))}`})`);
+  }
+  for (const rl of cfg.ratelimits ?? []) {
+    const inner = [`(name = "namespaceId", json = ${q(JSON.stringify(rl.name))})`, `(name = "limit", json = ${q(String(rl.simple.limit))})`, `(name = "period", json = ${q(String(rl.simple.period))})`];
+    bindings.push(`(name = ${q(rl.name)}, wrapped = (moduleName = "cloudflare-internal:ratelimit:module", innerBindings = [${inner.join(', ')}]))`);
+  }
+  copyFileSync(ratelimitModule, join(dir, 'ratelimit.worker.js'));
+  const flags = (cfg.compatibility_flags ?? []).map(q).join(', ');
+  const capnp = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ (name = "main", worker = (
+    modules = [ (name = "index.js", esModule = embed "dist/index.js") ],
+    compatibilityDate = ${q(cfg.compatibility_date ?? '2026-04-01')},
+    compatibilityFlags = [ ${flags} ],
+    bindings = [ ${bindings.join(',\n      ')} ],
+  )) ],
+  sockets = [ (name = "http", address = "127.0.0.1:${port}", http = (), service = "main") ],
+  extensions = [ (modules = [ (name = "cloudflare-internal:ratelimit:module", esModule = embed "ratelimit.worker.js", internal = true) ]) ],
+);
+`;
+  const file = join(dir, 'workerd.capnp');
+  writeFileSync(file, capnp);
+  return file;
+}
+
 export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> {
   const port = opts.port && opts.port > 0 ? opts.port : await freePort();
   const persist = mkdtempSync(join(tmpdir(), 'scribe-api-'));
   const env = opts.env ?? 'dev';
+  const runtime = opts.runtime ?? 'wrangler';
   let config = join(ROOT, 'worker/wrangler.toml');
-  if (opts.frozen ?? true) {
-    try {
-      config = freeze(persist, env);
-    } catch (e) {
-      rmSync(persist, { recursive: true, force: true });
-      throw e;
+  let command: string = process.execPath;
+  let args: string[];
+  try {
+    if (opts.frozen ?? true) config = freeze(persist, env);
+    else if (runtime === 'workerd') throw new Error("runtime 'workerd' serves the frozen bundle: frozen must not be false");
+    if (runtime === 'workerd') {
+      const parts = runtimeParts();
+      command = parts.workerd;
+      args = ['serve', await workerdConfig(persist, env, port, opts.vars ?? {}, parts.ratelimitModule)];
+    } else {
+      args = await wranglerArgs(config, env, port, persist, opts.vars ?? {});
     }
+  } catch (e) {
+    rmSync(persist, { recursive: true, force: true });
+    throw e;
   }
+  return run(command, args, port, persist, opts.readyTimeoutMs ?? 90_000, runtime);
+}
+
+async function wranglerArgs(config: string, env: string, port: number, persist: string, vars: Record<string, string>): Promise<string[]> {
   const args = [
     WRANGLER,
     'dev',
@@ -161,9 +239,14 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
     '--log-level',
     'log',
   ];
-  for (const [k, v] of Object.entries(opts.vars ?? {})) args.push('--var', `${k}:${v}`);
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}:${v}`);
+  return args;
+}
+
+async function run(command: string, args: string[], port: number, persist: string, readyTimeoutMs: number, runtime: 'wrangler' | 'workerd'): Promise<RunningApi> {
+  const name = runtime === 'workerd' ? 'workerd' : 'wrangler dev';
   const lines: string[] = [];
-  const child: ChildProcess = spawn(process.execPath, args, {
+  const child: ChildProcess = spawn(command, args, {
     cwd: ROOT,
     env: WRANGLER_ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -206,11 +289,11 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
     rmSync(persist, { recursive: true, force: true });
   };
 
-  const deadline = Date.now() + (opts.readyTimeoutMs ?? 90_000);
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (exited) {
       await stop();
-      throw new Error(`wrangler dev exited before it was ready:\n${lines.slice(-20).join('\n')}`);
+      throw new Error(`${name} exited before it was ready:\n${lines.slice(-20).join('\n')}`);
     }
     try {
       const r = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(1_000) });
@@ -220,7 +303,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`wrangler dev not ready after ${opts.readyTimeoutMs ?? 90_000} ms:\n${lines.slice(-20).join('\n')}`);
+      throw new Error(`${name} not ready after ${readyTimeoutMs} ms:\n${lines.slice(-20).join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -242,7 +325,7 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
       }),
     pids: () => (wrapperPid > 0 ? [wrapperPid, ...descendants(wrapperPid)] : []),
     workerdRssKb: () =>
-      (wrapperPid > 0 ? descendants(wrapperPid) : []).filter((p) => procName(p).startsWith('workerd')).reduce((s, p) => s + rssKb(p), 0),
+      (wrapperPid > 0 ? [wrapperPid, ...descendants(wrapperPid)] : []).filter((p) => procName(p).startsWith('workerd')).reduce((s, p) => s + rssKb(p), 0),
     stop,
   };
 }
