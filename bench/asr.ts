@@ -14,7 +14,8 @@
  * facts.medications for the drug/dose figures): visits the engine was not tuned on.
  *
  * The engine page is fed PCM directly (not the fake microphone, which can only play in real time
- * and is exercised by tests/e2e/asr): 100 ms chunks of 16 kHz mono, paced in real time by default so
+ * and is exercised by tests/e2e/asr): 100 ms chunks of 16 kHz mono, sent to the page a second at a
+ * time (it never holds the whole visit), paced in real time by default so
  * end-of-speech → final latency is what a clinician would see; `--pace fast` feeds as fast as the
  * engine takes it (RTF/WER only). Telehealth visits (a *.clinician.wav + *.remote.wav pair) are fed
  * as two sources (mic + tab) so speakers can be checked; other visits as the mic.
@@ -151,7 +152,7 @@ for (const model of models) {
     async ({ asset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, drugNames }) => {
       const g = globalThis as unknown as Record<string, unknown>;
       const w = new Worker(`/assets/${asset}`, { type: 'module', name: 'asr-bench' });
-      const state = { status: null as unknown, segments: new Map<string, unknown>(), waits: new Map<number, (v: unknown) => void>() };
+      const state = { status: null as unknown, segments: new Map<string, unknown>(), waits: new Map<number, (v: unknown) => void>(), feedT0: 0 };
       g.__asr = { w, state };
       w.onmessage = (e: MessageEvent) => {
         const m = e.data as { type: string; status?: unknown; segment?: { id: string; final: boolean }; latencyMs?: number | null; seq?: number; stats?: unknown };
@@ -190,45 +191,59 @@ for (const model of models) {
         ]
       : [{ source: 'mic', pcm: readWav(join(AUDIO, `${id}.wav`)).samples }];
     const cpu0 = rendererCpu(l.profileDir);
-    const run = (await page.evaluate(
-      async ({ feeds, pace, tele }) => {
-        const g = globalThis as unknown as { __asr: { w: Worker; state: { segments: Map<string, unknown>; waits: Map<number, (v: unknown) => void> } } };
-        const { w, state } = g.__asr;
-        state.segments.clear();
-        w.postMessage({ type: 'reset', speakerMode: tele ? 'source' : 'unlabelled' });
-        await new Promise((r) => setTimeout(r, 300));
-        const pcm = feeds.map((f) => {
+    // The visit goes to the page a block at a time (real-time pace: each 100 ms chunk when it is
+    // due; fast: a second, ten chunks, per call), the way capture hands the offscreen document its
+    // frames: the page never holds the whole visit, so the
+    // renderer's peak memory is the engine's, not the harness's (it used to receive every visit as
+    // one base64 string and decode it in place: ≈ 3× the visit's PCM alive at once).
+    await page.evaluate(async (tele) => {
+      const g = globalThis as unknown as { __asr: { w: Worker; state: { segments: Map<string, unknown>; feedT0: number } } };
+      const { w, state } = g.__asr;
+      state.segments.clear();
+      w.postMessage({ type: 'reset', speakerMode: tele ? 'source' : 'unlabelled' });
+      await new Promise((r) => setTimeout(r, 300));
+      state.feedT0 = performance.now();
+    }, tele);
+    const feedStart = Date.now();
+    const len = Math.max(...feeds.map((f) => f.pcm.length));
+    const blockSamples = pace === 'realtime' ? 1600 : 16000;
+    for (let i = 0, k = 0; i < len; i += blockSamples, k++) {
+      const block = feeds.map((f) => ({ source: f.source, b64: b64(f.pcm.subarray(i, Math.min(i + blockSamples, f.pcm.length))) }));
+      await page.evaluate((block) => {
+        const g = globalThis as unknown as { __asr: { w: Worker } };
+        const pcm = block.map((f) => {
           const bin = atob(f.b64);
           const bytes = new Uint8Array(bin.length);
-          for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+          for (let j = 0; j < bin.length; j++) bytes[j] = bin.charCodeAt(j);
           return { source: f.source, x: new Float32Array(bytes.buffer) };
         });
-        const len = Math.max(...pcm.map((f) => f.x.length));
-        const t0 = performance.now();
-        for (let i = 0, k = 0; i < len; i += 1600, k++) {
+        const n = Math.max(...pcm.map((f) => f.x.length));
+        for (let j = 0; j < n; j += 1600) {
           for (const f of pcm) {
-            const chunk = f.x.slice(i, i + 1600);
-            if (chunk.length) w.postMessage({ type: 'frames', source: f.source, samples: chunk }, [chunk.buffer]);
+            const chunk = f.x.slice(j, j + 1600);
+            if (chunk.length) g.__asr.w.postMessage({ type: 'frames', source: f.source, samples: chunk }, [chunk.buffer]);
           }
-          if (pace === 'realtime') {
-            const due = t0 + (k + 1) * 100;
-            const wait = due - performance.now();
-            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-          } else if (k % 50 === 0) await new Promise((r) => setTimeout(r, 0));
         }
-        const feedMs = performance.now() - t0;
-        const ask = (type: string, seq: number) =>
-          new Promise<unknown>((resolve) => {
-            state.waits.set(seq, resolve);
-            w.postMessage({ type, seq });
-          });
-        await ask('flush', 1);
-        const wallMs = performance.now() - t0;
-        const stats = await ask('stats', 2);
-        return { feedMs, wallMs, stats, segments: [...state.segments.values()] };
-      },
-      { feeds: feeds.map((f) => ({ source: f.source, b64: b64(f.pcm) })), pace, tele },
-    )) as {
+      }, block);
+      if (pace === 'realtime') {
+        const wait = feedStart + (k + 1) * 100 - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+    const run = (await page.evaluate(async () => {
+      const g = globalThis as unknown as { __asr: { w: Worker; state: { segments: Map<string, unknown>; waits: Map<number, (v: unknown) => void>; feedT0: number } } };
+      const { w, state } = g.__asr;
+      const feedMs = performance.now() - state.feedT0;
+      const ask = (type: string, seq: number) =>
+        new Promise<unknown>((resolve) => {
+          state.waits.set(seq, resolve);
+          w.postMessage({ type, seq });
+        });
+      await ask('flush', 1);
+      const wallMs = performance.now() - state.feedT0;
+      const stats = await ask('stats', 2);
+      return { feedMs, wallMs, stats, segments: [...state.segments.values()] };
+    })) as {
       feedMs: number;
       wallMs: number;
       stats: { audioS: number; decodeMs: number; rtf: number; latencyMs: { p50: number; p95: number }; textLatencyMs?: { p50: number | null; p95: number | null }; decodes: unknown; speechS: number; runtime?: Record<string, number> };
