@@ -1,5 +1,6 @@
 import type { Source, Speaker, TranscriptSegment } from '../../../shared/transcript.ts';
 import { repairDrugNames } from './vocab.ts';
+import { repairVitals } from './vitals.ts';
 import { Framer, SAMPLE_RATE, Segmenter, type FrameScorer, type SegmenterOptions, type Utterance } from './vad.ts';
 
 /**
@@ -56,7 +57,8 @@ export interface EngineOptions {
   gapS?: number;
   /**
    * Repair misheard drug names in medication talk ("met for min 500 mg" → "metformin 500 mg";
-   * vocab.ts). Default true; false is the bench's control.
+   * vocab.ts) and a "temp" misheard as "10" among the vitals (vitals.ts). Default true; false is
+   * the bench's control.
    */
   drugNames?: boolean;
 }
@@ -427,12 +429,15 @@ export class AsrEngine {
     this.stats.queue = this.windows.length;
   }
 
-  /** Whisper's text as the transcript shows it: tags dropped, drug names repaired (unless off). */
+  /**
+   * Whisper's text as the transcript shows it: tags dropped, drug names and a misheard "temp"
+   * among the vitals repaired (unless `drugNames` is off: then Whisper's words as they came).
+   */
   private tidy(raw: string): string {
     const text = cleanText(raw);
     if (this.opts.drugNames === false) return text;
     const t = this.transcriber;
-    return repairDrugNames(text, t.isCommonWord ? (w) => t.isCommonWord?.(w) ?? false : undefined);
+    return repairVitals(repairDrugNames(text, t.isCommonWord ? (w) => t.isCommonWord?.(w) ?? false : undefined));
   }
 
   private emitFinal(t: Track, p: Pending, raw: string): void {

@@ -82,7 +82,7 @@ describe('AsrEngine', () => {
     expect(e.stats.latencyMs.length).toBe(2);
   });
 
-  it("repairs misheard drug names in the final text by default (loosely only with the model's word test), and not when drugNames is false", async () => {
+  it("repairs misheard drug names (loosely only with the model's word test) and a misheard temp in the final text by default, and not when drugNames is false", async () => {
     class Says extends FakeTranscriber {
       override async transcribeTimed(audio: Float32Array): Promise<TimedText[]> {
         return (await super.transcribeTimed(audio)).map((x) => ({ ...x, text: 'I take met for min 500 milligrams and alacro 180 mg.' }));
@@ -104,6 +104,14 @@ describe('AsrEngine', () => {
     expect(await run(new Says())).toEqual(['I take metformin 500 milligrams and alacro 180 mg.']);
     expect(await run(new SaysAndKnowsWords())).toEqual(['I take metformin 500 milligrams and allegra 180 mg.']);
     expect(await run(new SaysAndKnowsWords(), false)).toEqual(['I take met for min 500 milligrams and alacro 180 mg.']);
+
+    class ReadsVitals extends FakeTranscriber {
+      override async transcribeTimed(audio: Float32Array): Promise<TimedText[]> {
+        return (await super.transcribeTimed(audio)).map((x) => ({ ...x, text: 'Heart rate 71, 10 98, oxygen saturation 96%.' }));
+      }
+    }
+    expect(await run(new ReadsVitals())).toEqual(['Heart rate 71, temp 98, oxygen saturation 96%.']);
+    expect(await run(new ReadsVitals(), false)).toEqual(['Heart rate 71, 10 98, oxygen saturation 96%.']);
   });
 
   it('packs consecutive utterances into one window decode, and splits the text back per utterance', async () => {
