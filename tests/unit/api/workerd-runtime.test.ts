@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type RunningApi } from '../../worker/dev-server.ts';
+import { validVisit } from '../security/api-arbitraries.ts';
 
 let api: RunningApi;
 
@@ -17,15 +18,7 @@ afterAll(async () => {
   await api?.stop();
 });
 
-const body = JSON.stringify({
-  visitId: 'v-1',
-  template: 'soap',
-  segments: [
-    { id: 's1', speaker: 'clinician', t0: 0, t1: 4, text: 'What brings you in today?' },
-    { id: 's2', speaker: 'patient', t0: 4, t1: 9, text: 'I have had a cough for three days.' },
-    { id: 's3', speaker: 'clinician', t0: 9, t1: 14, text: 'Start amoxicillin 500 mg three times a day for seven days.' },
-  ],
-});
+const body = JSON.stringify(validVisit());
 
 describe('workerd runtime for the load test', () => {
   it('is one workerd process, and its logs are the worker records', async () => {
@@ -49,6 +42,6 @@ describe('workerd runtime for the load test', () => {
     await new Promise((r) => setTimeout(r, 200));
     const recs = api.records().filter((x) => x.route === '/v1/notes');
     expect(recs.map((x) => x.status)).toEqual([401, 401, 200]);
-    expect(api.logs().join('\n')).not.toContain('amoxicillin');
+    expect(api.logs().join('\n')).not.toMatch(/lisinopril|bronchitis/i);
   });
 });
