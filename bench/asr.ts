@@ -14,7 +14,7 @@
  * facts.medications for the drug/dose figures): visits the engine was not tuned on.
  *
  * The engine page is fed PCM directly (not the fake microphone, which can only play in real time
- * and is exercised by tests/e2e/asr): 100 ms chunks of 16 kHz mono, sent to the page a second at a
+ * and is exercised by tests/e2e/asr): 100 ms chunks of 16 kHz mono, sent to the page a block at a
  * time (it never holds the whole visit), paced in real time by default so
  * end-of-speech → final latency is what a clinician would see; `--pace fast` feeds as fast as the
  * engine takes it (RTF/WER only). Telehealth visits (a *.clinician.wav + *.remote.wav pair) are fed
@@ -193,9 +193,9 @@ for (const model of models) {
     const cpu0 = rendererCpu(l.profileDir);
     // The visit goes to the page a block at a time (real-time pace: each 100 ms chunk when it is
     // due; fast: a second, ten chunks, per call), the way capture hands the offscreen document its
-    // frames: the page never holds the whole visit, so the
-    // renderer's peak memory is the engine's, not the harness's (it used to receive every visit as
-    // one base64 string and decode it in place: ≈ 3× the visit's PCM alive at once).
+    // frames. The page never holds the whole visit, so the renderer's peak memory is the engine's,
+    // not the harness's (it used to receive each visit as one base64 string and decode it in place:
+    // about three copies of the visit's PCM alive at once).
     await page.evaluate(async (tele) => {
       const g = globalThis as unknown as { __asr: { w: Worker; state: { segments: Map<string, unknown>; feedT0: number } } };
       const { w, state } = g.__asr;

@@ -1,5 +1,6 @@
 /**
- * Run the note API on loopback with `wrangler dev` (workerd underneath) and capture its logs.
+ * Run the note API on loopback with `wrangler dev` (workerd underneath; or, for bench/api, the
+ * workerd binary alone) and capture its logs.
  * For the e2e harness, the demo and bench/api.ts:
  *
  *   const api = await startApi({ port: 0 });        // env 'dev', extractor provider
