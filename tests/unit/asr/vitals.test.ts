@@ -8,6 +8,7 @@ describe('repairVitals', () => {
     );
     expect(repairVitals('Pulse 88, ten 99.1, respirations 16.')).toBe('Pulse 88, temp 99.1, respirations 16.');
     expect(repairVitals('Heart rate 64, 10, 101.2 this morning.')).toBe('Heart rate 64, temp 101.2 this morning.');
+    expect(repairVitals('Pulse 90, 10 37.8, sats 95.')).toBe('Pulse 90, temp 37.8, sats 95.'); // °C
   });
 
   it('splits "temp" glued to a temperature with its decimal', () => {
@@ -31,6 +32,7 @@ describe('repairVitals', () => {
       'Heart rate 72, 10 985 steps.', // not a temperature value
       'Heart rate 72, 1098 readings.', // glued without a decimal: ambiguous, left
       'Pulse 80, 10 98.65 units.', // more than one decimal digit
+      'Pulse 80, 10 36 and counting.', // a °C value needs its decimal
       '',
     ]) {
       expect(repairVitals(s)).toBe(s);
