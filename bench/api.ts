@@ -41,6 +41,16 @@ function arg(name: string, dflt: number): number {
   return Number.isFinite(v) ? v : dflt;
 }
 
+/** `--name value` where value is one of `allowed` (the first is the default). */
+function choice<T extends string>(name: string, allowed: readonly [T, ...T[]]): T {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return allowed[0];
+  const v = process.argv[i + 1];
+  const hit = allowed.find((a) => a === v);
+  if (hit === undefined) throw new Error(`--${name} must be ${allowed.join(' or ')}`);
+  return hit;
+}
+
 interface Turn {
   speaker: string;
   text: string;
@@ -219,10 +229,8 @@ async function runCase(api: RunningApi, name: string, body: string, segments: Se
 async function main(): Promise<void> {
   const durationS = arg('duration-s', 20);
   const soakS = arg('soak-s', 120);
-  const soakCase = process.argv.includes('--soak-case') ? process.argv[process.argv.indexOf('--soak-case') + 1] : '10min';
-  if (soakCase !== '10min' && soakCase !== 'health') throw new Error('--soak-case must be 10min or health');
-  const runtime = process.argv.includes('--runtime') ? process.argv[process.argv.indexOf('--runtime') + 1] : 'wrangler';
-  if (runtime !== 'wrangler' && runtime !== 'workerd') throw new Error('--runtime must be wrangler or workerd');
+  const soakCase = choice('soak-case', ['10min', 'health'] as const);
+  const runtime = choice('runtime', ['wrangler', 'workerd'] as const);
   const c10 = arg('c10', 16);
   const c60 = arg('c60', 4);
   const visits = readFileSync(DEV_TEXT, 'utf8')

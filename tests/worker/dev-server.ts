@@ -121,8 +121,8 @@ function rssKb(pid: number): number {
 const WRANGLER = join(ROOT, 'node_modules/wrangler/bin/wrangler.js');
 const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', CI: '1' };
 
-/** Bundle the worker once into `dir` and write a wrangler.toml that serves that bundle as is. */
-function freeze(dir: string, env: string): string {
+/** Bundle the worker once into `dir/dist` (index.js). */
+function bundle(dir: string, env: string): string {
   const out = join(dir, 'dist');
   const r = spawnSync(process.execPath, [WRANGLER, 'deploy', '--dry-run', '--outdir', out, '-c', join(ROOT, 'worker/wrangler.toml'), '--env', env], {
     cwd: ROOT,
@@ -130,6 +130,12 @@ function freeze(dir: string, env: string): string {
     encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`bundling the worker failed:\n${(r.stderr || r.stdout || '').slice(-2000)}`);
+  return out;
+}
+
+/** Bundle the worker once into `dir` and write a wrangler.toml that serves that bundle as is. */
+function freeze(dir: string, env: string): string {
+  const out = bundle(dir, env);
   const toml = readFileSync(join(ROOT, 'worker/wrangler.toml'), 'utf8').replace(
     /^main = .*$/m,
     `main = ${JSON.stringify(join(out, 'index.js'))}\nno_bundle = true`,
@@ -204,13 +210,14 @@ export async function startApi(opts: StartApiOptions = {}): Promise<RunningApi> 
   let command: string = process.execPath;
   let args: string[];
   try {
-    if (opts.frozen ?? true) config = freeze(persist, env);
-    else if (runtime === 'workerd') throw new Error("runtime 'workerd' serves the frozen bundle: frozen must not be false");
     if (runtime === 'workerd') {
+      if (opts.frozen === false) throw new Error("runtime 'workerd' serves the frozen bundle: frozen must not be false");
       const parts = runtimeParts();
+      bundle(persist, env);
       command = parts.workerd;
       args = ['serve', await workerdConfig(persist, env, port, opts.vars ?? {}, parts.ratelimitModule)];
     } else {
+      if (opts.frozen ?? true) config = freeze(persist, env);
       args = await wranglerArgs(config, env, port, persist, opts.vars ?? {});
     }
   } catch (e) {

@@ -8,21 +8,22 @@
  * - only inside a sentence that is already reading vitals (heart rate, pulse, blood pressure,
  *   "N over M", oxygen, saturation, sats, respirations, BP);
  * - only "10"/"ten" directly before a body temperature (94–105.9 °F, or 35.0–41.9 °C with its
- *   decimal), optionally after a comma,
- *   not followed by "%", "percent" or "over"; or a glued "10" + temperature with its decimal
- *   ("1098.6"), which is not a vital sign at all;
+ *   decimal), optionally after a comma; or a glued "10" + temperature with its decimal
+ *   ("1098.6"), which is not a vital sign at all; and never before "%", "percent" or "over";
  * - only the word "temp" is inserted: the value is left exactly as Whisper wrote it.
  * Pure; never throws; no content leaves it.
  */
 
 const CUE = /\b(?:heart rate|pulse|blood pressure|\d{2,3} over \d{2,3}|oxygen|saturation|sats|respirations?|BP)\b/i;
 /** a body temperature: 94–105.9 °F, or 35.0–41.9 °C (with its decimal, so "10 36" is left alone) */
-const TEMP = '(?:(?:9[4-9]|10[0-5])(?:\\.\\d)?|(?:3[5-9]|4[01])\\.\\d)';
-const TEMP_DECIMAL = '(?:(?:9[4-9]|10[0-5]|3[5-9]|4[01])\\.\\d)';
+const F = '(?:9[4-9]|10[0-5])';
+const C = '(?:3[5-9]|4[01])';
+/** the value ends there (no more digits) and is not a percentage or a pressure */
+const END = '(?!\\.?\\d)(?!\\.?\\s*(?:%|percent|over\\b))';
 /** "10 98", "ten, 98.6": the "10" is the misheard "temp" */
-const SPLIT = new RegExp(`(^|[\\s,(])(?:10|[Tt]en),?\\s+(${TEMP})(?![\\d.]*\\s*(?:%|percent|over\\b))(?!\\.?\\d)`, 'g');
+const SPLIT = new RegExp(`(^|[\\s,(])(?:10|[Tt]en),?\\s+(${F}(?:\\.\\d)?|${C}\\.\\d)${END}`, 'g');
 /** "1098.6": "temp" glued to the value (with its decimal, so it cannot be a plain number) */
-const GLUED = new RegExp(`(^|[\\s,(])10(${TEMP_DECIMAL})(?![\\d.]*\\s*(?:%|percent|over\\b))(?!\\.?\\d)`, 'g');
+const GLUED = new RegExp(`(^|[\\s,(])10((?:${F}|${C})\\.\\d)${END}`, 'g');
 
 export function repairVitals(text: string): string {
   if (!/10|ten/i.test(text)) return text;
