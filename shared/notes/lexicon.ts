@@ -74,3 +74,40 @@ export const SYMPTOMS: readonly string[] = [
 
 /** Words that mark an administrative or identity exchange (not clinical content). */
 export const ADMIN_WORDS = /\b(pharmacy|insurance|billing|bill|account|portal|e-?mail|fax|phone|number|address|license|plate|vin|serial|wi-?fi|router|ip\b|paperwork|disability|social security|social\b|member id|birthday|date of birth|full name|your name|spell|work note|prior auth|placard|car accident|emergency contact|who is this|who do we have|brought someone|sign(ed)? up|link|chart|mail-order|ship|records from|fmla|dmv|registration|front desk|reach you|contact info|card|adjuster|recall notice|how old|verify|login|log in|the screen says|and you are)\b/i;
+
+/**
+ * Common outpatient diagnoses and exam findings, spelt as a note writes them. Generic (the usual
+ * primary-care problem list and physical-exam vocabulary); no evaluation visit was used to build it.
+ * The ASR's term repair (extension/lib/asr/vocab.ts) respells Whisper's made-up words into these.
+ */
+export const CLINICAL_TERMS: readonly string[] = [
+  // cardiovascular and metabolic
+  'hypertension', 'hypotension', 'hyperlipidemia', 'hypercholesterolemia', 'paroxysmal atrial fibrillation',
+  'atrial fibrillation', 'atrial flutter', 'tachycardia', 'bradycardia', 'palpitations', 'congestive heart failure',
+  'cardiomyopathy', 'coronary artery disease', 'angina', 'myocardial infarction', 'peripheral arterial disease',
+  'deep vein thrombosis', 'pulmonary embolism', 'thrombosis', 'diabetes mellitus', 'prediabetes', 'hyperglycemia',
+  'hypoglycemia', 'hypothyroidism', 'hyperthyroidism', 'obesity', 'anemia', 'osteoporosis', 'gout',
+  // respiratory, ear, nose and throat
+  'chronic obstructive pulmonary disease', 'exacerbation', 'asthma', 'pneumonia', 'bronchitis', 'bronchiolitis',
+  'sinusitis', 'allergic rhinitis', 'rhinitis', 'pharyngitis', 'tonsillitis', 'laryngitis', 'otitis media',
+  'otitis externa', 'influenza', 'upper respiratory infection', 'conjunctivitis',
+  // gastrointestinal and genitourinary
+  'gastroesophageal reflux disease', 'gastritis', 'gastroenteritis', 'diverticulitis', 'cholecystitis',
+  'pancreatitis', 'appendicitis', 'hepatitis', 'irritable bowel syndrome', 'hemorrhoids', 'urinary tract infection',
+  'cystitis', 'pyelonephritis', 'prostatitis', 'nephrolithiasis', 'chronic kidney disease', 'hematuria',
+  'incontinence',
+  // musculoskeletal and neurological
+  'osteoarthritis', 'rheumatoid arthritis', 'sciatica', 'radiculopathy', 'lumbar strain', 'lumbar radiculopathy',
+  'cervical radiculopathy', 'paraspinal', 'paraspinals', 'tendinitis', 'tendonitis', 'bursitis', 'plantar fasciitis',
+  'carpal tunnel syndrome', 'fibromyalgia', 'migraine', 'neuropathy', 'peripheral neuropathy', 'vertigo', 'syncope',
+  'concussion', 'seizure', 'epilepsy', 'dementia',
+  // skin and infection
+  'cellulitis', 'abscess', 'erythema', 'fluctuance', 'induration', 'dermatitis', 'eczema', 'psoriasis', 'urticaria',
+  'impetigo', 'herpes zoster', 'shingles', 'onychomycosis', 'laceration', 'contusion',
+  // mental health and sleep
+  'depression', 'major depressive disorder', 'generalized anxiety disorder', 'panic disorder', 'insomnia',
+  'obstructive sleep apnea', 'attention deficit hyperactivity disorder', 'bipolar disorder',
+  // exam findings
+  'auscultation', 'palpation', 'tenderness', 'crackles', 'rhonchi', 'wheezing', 'wheezes', 'murmur', 'edema',
+  'lymphadenopathy', 'effusion', 'ecchymosis', 'bilateral', 'bilaterally', 'unremarkable', 'irregularly irregular rhythm',
+];

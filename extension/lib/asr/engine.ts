@@ -1,5 +1,5 @@
 import type { Source, Speaker, TranscriptSegment } from '../../../shared/transcript.ts';
-import { repairDrugNames } from './vocab.ts';
+import { repairClinicalTerms, repairDrugNames } from './vocab.ts';
 import { repairVitals } from './vitals.ts';
 import { Framer, SAMPLE_RATE, Segmenter, type FrameScorer, type SegmenterOptions, type Utterance } from './vad.ts';
 
@@ -57,6 +57,7 @@ export interface EngineOptions {
   gapS?: number;
   /**
    * Repair misheard drug names in medication talk ("met for min 500 mg" → "metformin 500 mg";
+   * vocab.ts), clinical terms Whisper glued or split ("proxysmolatrial" → "paroxysmal atrial",
    * vocab.ts) and a "temp" misheard as "10" among the vitals (vitals.ts). Default true; false is
    * the bench's control.
    */
@@ -430,14 +431,15 @@ export class AsrEngine {
   }
 
   /**
-   * Whisper's text as the transcript shows it: tags dropped, drug names and a misheard "temp"
-   * among the vitals repaired (unless `drugNames` is off: then Whisper's words as they came).
+   * Whisper's text as the transcript shows it: tags dropped, drug names, glued or split clinical
+   * terms and a misheard "temp" among the vitals repaired (unless `drugNames` is off: then Whisper's words as they came).
    */
   private tidy(raw: string): string {
     const text = cleanText(raw);
     if (this.opts.drugNames === false) return text;
     const t = this.transcriber;
-    return repairVitals(repairDrugNames(text, t.isCommonWord ? (w) => t.isCommonWord?.(w) ?? false : undefined));
+    const isCommon = t.isCommonWord ? (w: string): boolean => t.isCommonWord?.(w) ?? false : undefined;
+    return repairVitals(repairClinicalTerms(repairDrugNames(text, isCommon), isCommon));
   }
 
   private emitFinal(t: Track, p: Pending, raw: string): void {

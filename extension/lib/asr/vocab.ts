@@ -24,7 +24,7 @@
  * Pure; never throws; no content leaves it.
  */
 import { editDistance, phoneticKey } from '../../../shared/fuzzy.ts';
-import { DRUGS } from '../../../shared/notes/lexicon.ts';
+import { CLINICAL_TERMS, DRUGS } from '../../../shared/notes/lexicon.ts';
 
 const MIN_NAME = 6;
 const MAX_WORDS = 5;
@@ -167,6 +167,72 @@ export function repairDrugNames(text: string, isCommonWord?: (word: string) => b
         out.push(' ');
         at++;
       }
+      i += n;
+      done = true;
+    }
+    if (!done) i++;
+  }
+  out.push(text.slice(at));
+  return out.join('');
+}
+
+/** Each term and each run of its words with MIN_NAME+ letters ("paroxysmal atrial fibrillation" →
+ * also "paroxysmal atrial", "atrial fibrillation", "paroxysmal", …): Whisper respells one piece of a
+ * term at a time. */
+const TERM_PIECES: readonly { name: string; words: number; letters: string; key: string }[] = [
+  ...new Set(
+    CLINICAL_TERMS.flatMap((t) => {
+      const w = t.split(' ');
+      return w.flatMap((_, a) => w.slice(a).map((__, k) => w.slice(a, a + k + 1).join(' ')));
+    }),
+  ),
+]
+  .filter((name) => name.replace(/ /g, '').length >= MIN_NAME)
+  .map((name) => ({ name, words: name.split(' ').length, letters: name.replace(/ /g, ''), key: phoneticKey(name) }));
+const TERM_WORDS = new Set([...CLINICAL_TERMS.flatMap((t) => t.split(' ')), ...KNOWN]);
+const MAX_TERM_WORDS = 3;
+
+/**
+ * The text with clinical terms Whisper glued together or split apart put back as the lexicon spells
+ * them ("proxysmolatrial fibrillation" → "paroxysmal atrial fibrillation", "irregularly
+ * irregularism" → "irregularly irregular rhythm"). There is no medication talk to anchor a term, so
+ * beside the drug repair's strict bounds: without `isCommonWord` nothing changes; every word of the
+ * span is one the model does not know whole and none is a lexicon word (an ordinary word it wrote
+ * whole, "a cute", "everything", is never touched); no word is capitalised except at a sentence
+ * start (Whisper capitalises the names of people it hears: the minimizer's to find, not this
+ * repair's to respell); and the span's word count differs from the term's.
+ */
+export function repairClinicalTerms(text: string, isCommonWord?: (word: string) => boolean): string {
+  if (isCommonWord === undefined || text.length === 0 || !/[a-z]/i.test(text)) return text;
+  const words = [...text.matchAll(WORD)].map((m) => ({ w: m[0], start: m.index, end: m.index + m[0].length }));
+  const out: string[] = [];
+  let at = 0;
+  for (let i = 0; i < words.length; ) {
+    let done = false;
+    for (let n = Math.min(MAX_TERM_WORDS, words.length - i); n >= 1 && !done; n--) {
+      const span = words.slice(i, i + n);
+      const first = span[0]!;
+      const last = span[n - 1]!;
+      if (!/^[\s-]*$/.test(span.map((s, k) => (k === 0 ? '' : text.slice(span[k - 1]!.end, s.start))).join(''))) continue;
+      const sentenceStart = /(?:^|[.?!]\s*)$/.test(text.slice(0, first.start));
+      if (span.some((s, k) => /[A-Z]/.test(k === 0 && sentenceStart ? s.w.slice(1) : s.w))) continue;
+      if (span.some((s) => TERM_WORDS.has(s.w.toLowerCase()))) continue;
+      if (span.some((s) => !/^[a-z]+$/i.test(s.w) || isCommonWord(s.w.toLowerCase()))) continue;
+      const letters = span.map((s) => s.w).join('').toLowerCase().replace(/[^a-z]/g, '');
+      if (letters.length < MIN_NAME) continue;
+      const key = phoneticKey(letters);
+      let best: { name: string; d: number } | null = null;
+      for (const t of TERM_PIECES) {
+        // Whisper moved a word boundary: glued ("proxysmolatrial") or split. A respelling of one
+        // word as one word is not repaired: without a dictionary it cannot be told from a real
+        // word the lexicon lacks ("statin" is not "strain", "tendons" not "tendonitis")
+        if (t.words === n) continue;
+        const d = strictMatch(letters, key, t);
+        if (d !== null && (best === null || d < best.d)) best = { name: t.name, d };
+      }
+      if (best === null) continue;
+      out.push(text.slice(at, first.start), sentenceStart && /^[A-Z]/.test(first.w) ? best.name[0]!.toUpperCase() + best.name.slice(1) : best.name);
+      at = last.end;
       i += n;
       done = true;
     }

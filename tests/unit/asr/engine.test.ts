@@ -82,7 +82,7 @@ describe('AsrEngine', () => {
     expect(e.stats.latencyMs.length).toBe(2);
   });
 
-  it("repairs misheard drug names (loosely only with the model's word test) and a misheard temp in the final text by default, and not when drugNames is false", async () => {
+  it("repairs misheard drug names (loosely only with the model's word test), a glued clinical term and a misheard temp in the final text by default, and not when drugNames is false", async () => {
     class Says extends FakeTranscriber {
       override async transcribeTimed(audio: Float32Array): Promise<TimedText[]> {
         return (await super.transcribeTimed(audio)).map((x) => ({ ...x, text: 'I take met for min 500 milligrams and alacro 180 mg.' }));
@@ -112,6 +112,17 @@ describe('AsrEngine', () => {
     }
     expect(await run(new ReadsVitals())).toEqual(['Heart rate 71, temp 98, oxygen saturation 96%.']);
     expect(await run(new ReadsVitals(), false)).toEqual(['Heart rate 71, 10 98, oxygen saturation 96%.']);
+
+    class GluesATerm extends FakeTranscriber {
+      override async transcribeTimed(audio: Float32Array): Promise<TimedText[]> {
+        return (await super.transcribeTimed(audio)).map((x) => ({ ...x, text: 'I think this is proxysmolatrial fibrillation.' }));
+      }
+      isCommonWord(w: string): boolean {
+        return ['i', 'think', 'this', 'is'].includes(w);
+      }
+    }
+    expect(await run(new GluesATerm())).toEqual(['I think this is paroxysmal atrial fibrillation.']);
+    expect(await run(new GluesATerm(), false)).toEqual(['I think this is proxysmolatrial fibrillation.']);
   });
 
   it('packs consecutive utterances into one window decode, and splits the text back per utterance', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repairDrugNames, soundsLikeDrug } from '../../../extension/lib/asr/vocab.ts';
+import { repairClinicalTerms, repairDrugNames, soundsLikeDrug } from '../../../extension/lib/asr/vocab.ts';
 import { phoneticKey } from '../../../shared/fuzzy.ts';
 import { parseCsv } from '../../../bench/lib/csv.ts';
 import { SHARED } from '../notes/golden.ts';
@@ -87,5 +87,32 @@ describe('drug-name repair on ASR text', () => {
     expect(lines.length).toBeGreaterThan(1_000);
     expect(lines.filter((t) => repairDrugNames(t) !== t)).toEqual([]);
     if (whisperWords !== null) expect(lines.filter((t) => repairDrugNames(t, isWhisperWord) !== t)).toEqual([]);
+    // the term repair too: measured, 0 of the same lines (a one-word-for-one-word respelling, which
+    // it does not make, changed 79 of them: "statin" → "strain", "tendons" → "tendonitis")
+    if (whisperWords !== null) expect(lines.filter((t) => repairClinicalTerms(t, isWhisperWord) !== t)).toEqual([]);
+  });
+});
+
+// Clinical terms (shared/notes/lexicon.ts CLINICAL_TERMS) that Whisper glued into one made-up word or
+// split into pieces. Synthetic sentences.
+describe('clinical-term repair on ASR text', () => {
+  const knows = (w: string): boolean => ['i', 'think', 'this', 'is', 'on', 'exam', 'my', 'assessment', 'the', 'nurse', 'noted', 'a', 'cute', 'mister', 'here', 'so', 'looks', 'like'].includes(w);
+  it('puts back a term whose word boundaries Whisper moved', () => {
+    expect(repairClinicalTerms('I think this is proxysmolatrial fibrillation.', knows)).toBe('I think this is paroxysmal atrial fibrillation.');
+    expect(repairClinicalTerms('On exam, irregularly irregularism, rate in the 90s.', knows)).toBe('On exam, irregularly irregular rhythm, rate in the 90s.');
+    expect(repairClinicalTerms('The nurse noted lymphaden opathy.', knows)).toBe('The nurse noted lymphadenopathy.');
+    // at a sentence start the capital stays
+    expect(repairClinicalTerms('Proxysmolatrial fibrillation, I think.', knows)).toBe('Paroxysmal atrial fibrillation, I think.');
+  });
+  it('leaves alone one-word respellings, names, words the model knows, and everything without a word test', () => {
+    for (const t of [
+      // one word for one word: could be a real word the lexicon lacks
+      'I stopped the statin.', 'the flexor tendons', 'my migraines', 'I think this is cellulightis.',
+      // capitalised mid-sentence: a name as Whisper heard it
+      'So this looks like Proxysmolatrial fibrillation.', 'Mister Pemberwick is here.',
+      // words the model knows whole
+      'this is a cute sinusitis',
+    ]) expect(repairClinicalTerms(t, knows)).toBe(t);
+    expect(repairClinicalTerms('I think this is proxysmolatrial fibrillation.')).toBe('I think this is proxysmolatrial fibrillation.');
   });
 });
