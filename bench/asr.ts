@@ -19,7 +19,8 @@
  * end-of-speech → final latency is what a clinician would see; `--pace fast` feeds as fast as the
  * engine takes it (RTF/WER only). Telehealth visits (a *.clinician.wav + *.remote.wav pair) are fed
  * as two sources (mic + tab) so speakers can be checked; other visits as the mic.
- * Prints JSON: WER per file and overall (extension/lib/asr/wer.ts normalizer), RTF, latency
+ * Prints JSON: WER per file and overall (extension/lib/asr/wer.ts normalizer), and split between
+ * the words inside and outside the labelled PHI spans where visits.jsonl has them, RTF, latency
  * p50/p95, word-count ratio, drug and dose mentions, model load time, peak renderer memory.
  */
 import { execFileSync } from 'node:child_process';
@@ -27,7 +28,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchWithExtension } from '../tests/e2e/lib/browser.ts';
 import { readWav } from '../tests/e2e/lib/wav.ts';
-import { normalize, wer } from '../extension/lib/asr/wer.ts';
+import { normalize, wer, werBySpan } from '../extension/lib/asr/wer.ts';
+import { phiPieces, type LabelledVisit } from './lib/phi-pieces.ts';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -51,11 +53,11 @@ const windowPauseScope = opt('pause-scope', 'track');
 const drugNames = opt('drug-names', 'on') !== 'off';
 const files = opt('files', readdirSync(AUDIO).filter((f) => /^[a-z0-9-]+\.ref\.txt$/.test(f)).map((f) => f.replace('.ref.txt', '')).join(',')).split(',');
 
-interface Visit {
-  id: string;
+interface Visit extends LabelledVisit {
   setting: string;
   facts: { medications?: { name: string; dose?: string }[] };
 }
+
 const visits = new Map<string, Visit>(
   (existsSync(join(DEV, 'visits.jsonl')) ? readFileSync(join(DEV, 'visits.jsonl'), 'utf8') : '')
     .split('\n')
@@ -178,6 +180,8 @@ for (const model of models) {
   const textLat: number[] = [];
   let totErr = 0;
   let totRef = 0;
+  // errors and reference words outside / inside the labelled PHI spans
+  const span = { outErr: 0, outRef: 0, inErr: 0, inRef: 0, visits: 0 };
   let totHyp = 0;
   const lat: number[] = [];
   const drugs = { ref: 0, hit: 0 };
@@ -260,6 +264,15 @@ for (const model of models) {
       writeFileSync(join(hypOut, `${model}.${id}.segments.json`), `${JSON.stringify(segs)}\n`);
     }
     const w = wer(ref, hyp);
+    const pieces = phiPieces(visits.get(id));
+    const bySpan = pieces === null ? null : werBySpan(pieces, hyp);
+    if (bySpan !== null) {
+      span.visits++;
+      span.outErr += bySpan.outside.sub + bySpan.outside.del + bySpan.outside.ins;
+      span.outRef += bySpan.outside.refWords;
+      span.inErr += bySpan.inside.sub + bySpan.inside.del + bySpan.inside.ins;
+      span.inRef += bySpan.inside.refWords;
+    }
     const meds = visits.get(id)?.facts.medications ?? [];
     const d = mentions(ref, hyp, meds.map((m) => m.name));
     const ds = mentions(ref, hyp, meds.flatMap((m) => (m.dose ? [m.dose] : [])));
@@ -284,6 +297,10 @@ for (const model of models) {
       telehealth: tele,
       audioS: r3(audioS),
       wer: r3(w.wer),
+      // WER on the words outside the labelled PHI spans (what the note is made from once identifiers
+      // are placeholders) and inside them (the identifiers, which the minimizer must still find)
+      werOutsidePhi: bySpan === null ? null : r3(bySpan.outside.wer),
+      werInsidePhi: bySpan === null ? null : r3(bySpan.inside.wer),
       sub: w.sub,
       del: w.del,
       ins: w.ins,
@@ -325,6 +342,9 @@ for (const model of models) {
     overall: {
       audioS: r3(totAudio),
       wer: r3(totErr / Math.max(1, totRef)),
+      werOutsidePhi: span.visits ? r3(span.outErr / Math.max(1, span.outRef)) : null,
+      werInsidePhi: span.visits ? r3(span.inErr / Math.max(1, span.inRef)) : null,
+      phiWords: span.visits ? { inside: span.inRef, outside: span.outRef } : null,
       rtf: r3(totDecode / 1000 / Math.max(1, totAudio)),
       cpuRtf: r3(totCpu / Math.max(1, totAudio)),
       latencyMs: { p50: r3(p(lat, 50)), p95: r3(p(lat, 95)), n: lat.length },

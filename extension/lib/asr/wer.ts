@@ -174,31 +174,49 @@ export function normalize(text: string): string[] {
   return joined;
 }
 
-/** Levenshtein alignment counts over words. */
-export function editCounts(ref: string[], hyp: string[]): { sub: number; del: number; ins: number; n: number } {
+/** One step of a word alignment: `ref` is the reference word's index (for `ins`, the index of the
+ * reference word the inserted word comes before; ref.length at the end). */
+export interface WordStep {
+  op: 'ok' | 'sub' | 'del' | 'ins';
+  ref: number;
+}
+
+/** Levenshtein alignment over words (a substitution is preferred to a deletion, a deletion to an insertion, at equal cost). */
+export function alignWords(ref: readonly string[], hyp: readonly string[]): WordStep[] {
   const n = ref.length;
   const m = hyp.length;
-  // rolling rows of [cost, sub, del, ins]
-  let prev = Array.from({ length: m + 1 }, (_, j) => [j, 0, 0, j] as [number, number, number, number]);
+  const w = m + 1;
+  const cost = new Uint32Array((n + 1) * w);
+  for (let j = 0; j <= m; j++) cost[j] = j;
   for (let i = 1; i <= n; i++) {
-    const cur: [number, number, number, number][] = [[i, 0, i, 0]];
+    cost[i * w] = i;
     for (let j = 1; j <= m; j++) {
-      const same = ref[i - 1] === hyp[j - 1];
-      const d = prev[j - 1] as [number, number, number, number];
-      const up = prev[j] as [number, number, number, number];
-      const left = cur[j - 1] as [number, number, number, number];
-      const cSub: [number, number, number, number] = [d[0] + (same ? 0 : 1), d[1] + (same ? 0 : 1), d[2], d[3]];
-      const cDel: [number, number, number, number] = [up[0] + 1, up[1], up[2] + 1, up[3]];
-      const cIns: [number, number, number, number] = [left[0] + 1, left[1], left[2], left[3] + 1];
-      let best = cSub;
-      if (cDel[0] < best[0]) best = cDel;
-      if (cIns[0] < best[0]) best = cIns;
-      cur.push(best);
+      const diag = cost[(i - 1) * w + j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1);
+      cost[i * w + j] = Math.min(diag, cost[(i - 1) * w + j]! + 1, cost[i * w + j - 1]! + 1);
     }
-    prev = cur;
   }
-  const last = prev[m] as [number, number, number, number];
-  return { sub: last[1], del: last[2], ins: last[3], n };
+  const steps: WordStep[] = [];
+  let i = n;
+  let j = m;
+  while (i > 0 || j > 0) {
+    const here = cost[i * w + j]!;
+    if (i > 0 && j > 0 && here === cost[(i - 1) * w + j - 1]! + (ref[i - 1] === hyp[j - 1] ? 0 : 1)) {
+      steps.push({ op: ref[i - 1] === hyp[j - 1] ? 'ok' : 'sub', ref: --i });
+      j--;
+    } else if (i > 0 && here === cost[(i - 1) * w + j]! + 1) steps.push({ op: 'del', ref: --i });
+    else {
+      steps.push({ op: 'ins', ref: i });
+      j--;
+    }
+  }
+  return steps.reverse();
+}
+
+/** Levenshtein alignment counts over words. */
+export function editCounts(ref: string[], hyp: string[]): { sub: number; del: number; ins: number; n: number } {
+  const c = { sub: 0, del: 0, ins: 0, n: ref.length };
+  for (const s of alignWords(ref, hyp)) if (s.op !== 'ok') c[s.op]++;
+  return c;
 }
 
 export interface WerResult {
@@ -215,4 +233,33 @@ export function wer(reference: string, hypothesis: string): WerResult {
   const h = normalize(hypothesis);
   const c = editCounts(r, h);
   return { wer: r.length ? (c.sub + c.del + c.ins) / r.length : h.length ? 1 : 0, sub: c.sub, del: c.del, ins: c.ins, refWords: r.length, hypWords: h.length };
+}
+
+/**
+ * WER inside and outside labelled spans of the reference (the eval set's PHI spans): the reference
+ * is given as pieces, each normalized on its own and tagged. An error on a reference word counts for
+ * that word's side; an inserted word counts for the side of a tagged neighbour (before or after),
+ * else outside. `outside` is the error rate on the words the note is made from once identifiers are
+ * placeholders; `inside` on the identifiers themselves.
+ */
+export function werBySpan(pieces: readonly { text: string; tagged: boolean }[], hypothesis: string): { inside: WerResult; outside: WerResult } {
+  const ref: string[] = [];
+  const tagged: boolean[] = [];
+  for (const p of pieces) {
+    for (const word of normalize(p.text)) {
+      ref.push(word);
+      tagged.push(p.tagged);
+    }
+  }
+  const hyp = normalize(hypothesis);
+  const side = { inside: { sub: 0, del: 0, ins: 0, refWords: 0, hypWords: 0 }, outside: { sub: 0, del: 0, ins: 0, refWords: 0, hypWords: 0 } };
+  for (const t of tagged) side[t ? 'inside' : 'outside'].refWords++;
+  for (const s of alignWords(ref, hyp)) {
+    const inside = s.op === 'ins' ? tagged[s.ref - 1] === true || tagged[s.ref] === true : tagged[s.ref] === true;
+    const c = side[inside ? 'inside' : 'outside'];
+    if (s.op !== 'del') c.hypWords++;
+    if (s.op !== 'ok') c[s.op]++;
+  }
+  const result = (c: typeof side.inside): WerResult => ({ ...c, wer: c.refWords ? (c.sub + c.del + c.ins) / c.refWords : c.hypWords ? 1 : 0 });
+  return { inside: result(side.inside), outside: result(side.outside) };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalize, wer } from '../../../extension/lib/asr/wer.ts';
+import { alignWords, normalize, wer, werBySpan } from '../../../extension/lib/asr/wer.ts';
 
 describe('WER normalizer', () => {
   it('lower-cases and strips punctuation, splitting hyphens', () => {
@@ -56,5 +56,36 @@ describe('WER normalizer', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('aligns words so that the steps account for every word, and counts match the edit distance', () => {
+    expect(alignWords(['the', 'cat', 'sat'], ['a', 'cat', 'sat', 'down']).map((x) => x.op)).toEqual(['sub', 'ok', 'ok', 'ins']);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 12 }), fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 12 }), (r, h) => {
+        const steps = alignWords(r, h);
+        expect(steps.filter((x) => x.op !== 'ins').map((x) => x.ref)).toEqual(r.map((_, i) => i));
+        expect(steps.filter((x) => x.op !== 'del').length).toBe(h.length);
+        // never more errors than replacing every word
+        expect(steps.filter((x) => x.op !== 'ok').length).toBeLessThanOrEqual(Math.max(r.length, h.length));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('splits WER between labelled spans and the rest of the reference', () => {
+    const pieces = [
+      { text: 'My name is ', tagged: false },
+      { text: 'Walter Nair', tagged: true },
+      { text: ', and I take metformin 500 mg.', tagged: false },
+    ];
+    // "walter" → "well turn": a substitution and an insertion, both the name's
+    const a = werBySpan(pieces, 'My name is well turn Nair, and I take metformin 500 mg.');
+    expect([a.inside.sub, a.inside.ins, a.inside.refWords, a.inside.wer]).toEqual([1, 1, 2, 1]);
+    expect([a.outside.wer, a.outside.refWords]).toEqual([0, 9]);
+    // an error outside the name counts outside
+    const b = werBySpan(pieces, 'My name is Walter Nair, and I take met for men 500 mg.');
+    expect(b.inside.wer).toBe(0);
+    expect(b.outside.sub + b.outside.ins).toBe(3);
+    expect(b.outside.wer).toBeCloseTo(3 / 9);
   });
 });
