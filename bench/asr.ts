@@ -93,17 +93,30 @@ function b64(samples: Float32Array): string {
 }
 
 /** peak RSS (MB) over this run's Chromium renderers (matched by our profile dir; other engineers' browsers are left out): the extension page + its ASR worker live in one */
-function rendererRssMb(profile: string): number {
+/** The largest renderer of our profile: its RSS and how it splits (MB; /proc/<pid>/status: anonymous
+ * memory, file-backed pages such as code and mapped files, shared memory such as the WASM heap of a
+ * threaded build, which lives in a SharedArrayBuffer). */
+interface Rss {
+  mb: number;
+  anonMb: number;
+  fileMb: number;
+  shmemMb: number;
+}
+function rendererRss(profile: string): Rss {
+  const none = { mb: 0, anonMb: 0, fileMb: 0, shmemMb: 0 };
   try {
-    const out = execFileSync('ps', ['-eo', 'rss,args'], { encoding: 'utf8' });
-    let max = 0;
+    const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+    let max = none;
     for (const line of out.split('\n')) {
       if (!line.includes('chromium') || !line.includes('--type=renderer') || !line.includes(profile)) continue;
-      max = Math.max(max, Number(line.trim().split(/\s+/)[0]) / 1024);
+      const status = readFileSync(`/proc/${line.trim().split(/\s+/)[0] ?? ''}/status`, 'utf8');
+      const kb = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0) / 1024;
+      const r = { mb: kb('VmRSS'), anonMb: kb('RssAnon'), fileMb: kb('RssFile'), shmemMb: kb('RssShmem') };
+      if (r.mb > max.mb) max = r;
     }
     return max;
   } catch {
-    return 0;
+    return none;
   }
 }
 
@@ -144,8 +157,12 @@ if (!workerAsset) throw new Error(`no ASR worker bundle in ${EXT}/assets: build 
 const results: Record<string, unknown> = {};
 for (const model of models) {
   const l = await launchWithExtension({ micWav: null, extensionDir: EXT, args: [] });
-  let peakRss = 0;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, rendererRssMb(l.profileDir))), 1000);
+  let peakRss: Rss = { mb: 0, anonMb: 0, fileMb: 0, shmemMb: 0 };
+  const sample = (): void => {
+    const r = rendererRss(l.profileDir);
+    if (r.mb > peakRss.mb) peakRss = r;
+  };
+  const sampler = setInterval(sample, 1000);
   const page = await l.context.newPage();
   await page.goto(`chrome-extension://${l.extensionId}/sidepanel.html`);
   // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper
@@ -335,7 +352,7 @@ for (const model of models) {
     }
   });
   clearInterval(sampler);
-  peakRss = Math.max(peakRss, rendererRssMb(l.profileDir));
+  sample();
   await l.close();
   results[model] = {
     load: { ms: Math.round(load.wallMs), status: load.status },
@@ -352,7 +369,9 @@ for (const model of models) {
       drugMentions: { ...drugs, rate: r3(drugs.hit / Math.max(1, drugs.ref)) },
       doseMentions: { ...doses, rate: r3(doses.hit / Math.max(1, doses.ref)) },
       runtime: totRuntime,
-      peakRendererRssMb: Math.round(peakRss),
+      peakRendererRssMb: Math.round(peakRss.mb),
+      // at that peak: anonymous / file-backed / shared (the threaded WASM heap is shared memory)
+      peakRendererRssSplitMb: { anon: Math.round(peakRss.anonMb), file: Math.round(peakRss.fileMb), shmem: Math.round(peakRss.shmemMb) },
       endMemoryBytes: mem,
     },
     files: perFile,
