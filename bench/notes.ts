@@ -10,7 +10,13 @@
  * 3. `--speed`: extractor CPU per note (process.cpuUsage, best of 3 rounds) on dev-text, ACI-Bench
  *    and 10-/60-minute concatenations, with the load average (the machine is shared).
  *
- * Usage: npx tsx bench/notes.ts [--shared ../shared] [--skip-aci] [--speed]
+ * 4. `--asr-dir DIR [--asr-model whisper-base]`: fact recall on ../shared/eval/dev again, with each
+ *    note made from the on-device transcript bench/asr wrote (`--hyp-out DIR`:
+ *    DIR/<model>.<id>.segments.json) instead of the reference turns; speakers as the product labels
+ *    them (telehealth: mic = clinician, tab = remote; one microphone: unlabelled). Whether a fact was
+ *    stated is still read from the reference. Shows what ASR errors cost the note.
+ *
+ * Usage: npx tsx bench/notes.ts [--shared ../shared] [--skip-aci] [--speed] [--asr-dir DIR]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -82,7 +88,20 @@ const VITAL_WORDS: Record<string, RegExp> = {
  * `pipeline`: the CLI's path (minimize on device → extractor → restore) instead of the raw
  * transcript, to show what minimization costs in recall.
  */
-function runEvalSet(file: string, pipeline = false): Record<string, unknown> {
+/** The note's segments: the reference turns, or the ASR transcript bench/asr wrote for this visit. */
+type SegmentSource = (v: EvalVisit) => NoteSegment[];
+const fromTurns: SegmentSource = (v) => toSegments(v.turns);
+function fromAsr(dir: string, model: string): SegmentSource {
+  return (v) => {
+    const file = join(dir, `${model}.${v.id}.segments.json`);
+    if (!existsSync(file)) throw new Error(`bench/notes: no ASR transcript for visit ${v.id} in ${dir} (run bench/asr with --hyp-out ${dir})`);
+    const segs = JSON.parse(readFileSync(file, 'utf8')) as { t0: number; t1: number; source: string; text: string }[];
+    const telehealth = segs.some((s) => s.source === 'tab');
+    return segs.map((s, i) => ({ id: `a${i}`, speaker: telehealth ? (s.source === 'mic' ? 'clinician' : 'remote') : 'unlabelled', t0: s.t0, t1: Math.max(s.t1, s.t0), text: s.text }));
+  };
+}
+
+function runEvalSet(file: string, pipeline = false, segmentsOf: SegmentSource = fromTurns): Record<string, unknown> {
   const visits = readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.trim().length > 0)
@@ -96,7 +115,7 @@ function runEvalSet(file: string, pipeline = false): Record<string, unknown> {
   const t0 = performance.now();
 
   for (const v of visits) {
-    const segments = toSegments(v.turns);
+    const segments = segmentsOf(v);
     const ids = new Set(segments.map((s) => s.id));
     const req = NoteRequest.parse({ visitId: v.id.replace(/[^A-Za-z0-9_-]/g, '_'), template: 'hp', segments });
     for (const template of TEMPLATE_IDS) {
@@ -264,6 +283,12 @@ function main(): void {
   const devText = join(sharedDir, 'eval', 'dev-text', 'visits.jsonl');
   if (existsSync(dev)) result['dev'] = runEvalSet(dev);
   if (existsSync(devText)) result['devText'] = runEvalSet(devText);
+  const asrDir = argVal('--asr-dir');
+  if (asrDir !== undefined) {
+    if (!existsSync(dev)) throw new Error('bench/notes: --asr-dir needs the dev set (eval/dev/visits.jsonl)');
+    const model = argVal('--asr-model') ?? 'whisper-base';
+    result['devFromAsr'] = { transcript: `${model}, on-device (bench/asr --hyp-out)`, ...runEvalSet(dev, false, fromAsr(resolve(asrDir), model)) };
+  }
   if (args.includes('--pipeline')) {
     const recallOnly = (r: Record<string, unknown>): Record<string, unknown> => ({ recall: r['recall'], recallOfStatedFacts: r['recallOfStatedFacts'], failed: r['notesFailingSchema'] });
     result['pipeline'] = {

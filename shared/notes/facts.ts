@@ -33,7 +33,9 @@ export type Topic =
   | 'none';
 
 export interface Sentence {
-  seg: string;
+  /** the segments it came from: one, or two and more when a segment ended mid-sentence and the same
+   * speaker's next segment finished it */
+  segs: readonly string[];
   turn: number;
   role: Role;
   text: string;
@@ -185,18 +187,39 @@ export function readSentences(segments: readonly NoteSegment[]): Sentence[] {
   let topic: Topic = 'none';
   let turn = -1;
   let prevSpeaker: string | null = null;
-  for (const seg of segments) {
-    if (seg.speaker !== prevSpeaker) turn++;
+  // The unfinished end of the previous segment ("Okay, my" | "assessment is cellulitis…"): a
+  // segment is an utterance, and a speaker's pause can fall inside a sentence. Carried into the same
+  // speaker's next segment and read with it; the sentence then cites both segments.
+  // (only ever set when the next segment is the same speaker's, so it is always read)
+  let carry: { text: string; segs: string[] } | null = null;
+  for (let k = 0; k < segments.length; k++) {
+    const seg = segments[k]!;
+    // A turn is a run of one speaker's segments. With no speaker labels (one room microphone) the
+    // only boundaries are the utterances themselves, so each segment is a turn: otherwise the whole
+    // visit is one turn, and the last question in it ("who do I call about this bill?") would set
+    // the topic of every sentence.
+    if (seg.speaker !== prevSpeaker || seg.speaker === 'unlabelled') turn++;
     prevSpeaker = seg.speaker;
     const role = roles.get(seg.speaker) ?? 'patient';
-    const clean = declutter(seg.text);
+    const own = declutter(seg.text);
+    const clean: string = carry === null ? own : `${carry.text} ${own}`.trim();
+    const carried: string[] = carry?.segs ?? [];
+    carry = null;
     // `clean` is tidy: single spaces, trimmed, so words = spaces + 1 (as `split(/\s+/)` counts).
     let words = 1;
     for (let i = clean.indexOf(' '); i >= 0; i = clean.indexOf(' ', i + 1)) words++;
     // Unpunctuated ASR text: cut run-ons at discourse markers and spot questions by their first word.
-    const unpunctuated = words >= 12 && (clean.match(/[.?!](?=\s|$)/g) ?? []).length * 30 < words;
+    const unpunctuated: boolean = words >= 12 && (clean.match(/[.?!](?=\s|$)/g) ?? []).length * 30 < words;
     const split = splitSentences(clean, true);
-    const sentences = (unpunctuated ? split.flatMap(splitRunOn) : split).filter((t) => HAS_ALNUM.test(t));
+    const sentences: string[] = (unpunctuated ? split.flatMap(splitRunOn) : split).filter((t) => HAS_ALNUM.test(t));
+    // The last sentence runs on into the same speaker's next segment when it has no end mark (and is
+    // short enough to be one sentence's start): hold it back for that segment.
+    const next = segments[k + 1];
+    const tail: string | undefined = sentences.at(-1);
+    if (!unpunctuated && tail !== undefined && next !== undefined && next.speaker === seg.speaker && !/[.?!]["')\]]*$/.test(tail) && tail.split(' ').length <= 30) {
+      carry = { text: tail, segs: sentences.length === 1 ? [...carried, seg.id] : [seg.id] };
+      sentences.pop();
+    }
     const question = sentences.map((t) => t.endsWith('?') || (unpunctuated && QUESTION_START.test(t)));
     // A clinician question's topic, computed once per sentence.
     const qTopic: Topic[] = role === 'clinician' ? sentences.map((t, i) => (question[i] === true ? questionTopic(t) : 'none')) : [];
@@ -213,7 +236,8 @@ export function readSentences(segments: readonly NoteSegment[]): Sentence[] {
       const text = sentences[i] ?? '';
       const q = question[i] === true;
       const t: Topic = role === 'clinician' ? (qTopic[i] ?? 'none') : topic;
-      out.push({ seg: seg.id, turn, role, text, digits: numbersToDigits(text), question: q, topic: t, admin: ADMIN_WORDS.test(text) || t === 'admin' });
+      const segs = i === 0 && carried.length > 0 ? [...carried, seg.id] : [seg.id];
+      out.push({ segs, turn, role, text, digits: numbersToDigits(text), question: q, topic: t, admin: ADMIN_WORDS.test(text) || t === 'admin' });
     }
   }
   return out;
@@ -340,7 +364,7 @@ function foldVitals(sentences: readonly Sentence[], readings: ReadonlyArray<Retu
     for (const r of readings[i] ?? []) {
       const prev = found.get(r.kind);
       // The last reading stated wins (a recheck replaces the first); evidence keeps both.
-      found.set(r.kind, { kind: r.kind, value: r.value, evidence: mergeIds(prev?.evidence ?? [], [s.seg]) });
+      found.set(r.kind, { kind: r.kind, value: r.value, evidence: mergeIds(prev?.evidence ?? [], s.segs) });
     }
   });
   return VITAL_ORDER.flatMap((k) => {
@@ -505,7 +529,7 @@ function extractAllergies(sentences: readonly Sentence[]): { items: Fact[]; nka:
     const stated = /\ballergic to\b|\ballergy to\b|\ballergies? (?:to|include)\b/i.test(s.text) && !s.question;
     if (!inAnswer && !stated) continue;
     if (NKA_RE.test(lower) && !/\b(yes|but)\b/i.test(lower)) {
-      if (!nkaIds.includes(s.seg)) nkaIds.push(s.seg);
+      for (const id of s.segs) if (!nkaIds.includes(id)) nkaIds.push(id);
       continue;
     }
     // "Yes, shellfish, I swell up. And aspirin, it bothers my stomach."
@@ -529,7 +553,7 @@ function extractAllergies(sentences: readonly Sentence[]): { items: Fact[]; nka:
       const prev = items.get(allergen);
       items.set(allergen, {
         text: prev?.text ?? `${capitalize(allergen)}${reactionText}.`,
-        evidence: mergeIds(prev?.evidence ?? [], [s.seg]),
+        evidence: mergeIds(prev?.evidence ?? [], s.segs),
       });
     }
   }
@@ -738,20 +762,20 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
 
   const meds = new Map<string, Medication>();
   const planSeen = new Set<string>();
-  const addPlan = (text: string, seg: string): void => {
+  const addPlan = (text: string, segs: readonly string[]): void => {
     const key = text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
     if (key.length < 3 || planSeen.has(key) || QUESTION_ITEM.test(text)) return;
     planSeen.add(key);
-    facts.plan.push({ text: endWithPeriod(capitalize(clinicalStyle(text))), evidence: [seg] });
+    facts.plan.push({ text: endWithPeriod(capitalize(clinicalStyle(text))), evidence: [...segs] });
   };
   const dxSeen = new Set<string>();
-  const addDx = (text: string, seg: string): void => {
+  const addDx = (text: string, segs: readonly string[]): void => {
     const t = text.replace(/^(an?|the)\s+/i, '').replace(/[.,;\s]+$/, '').trim();
     const key = t.toLowerCase();
     if (/^(you|your|the patient|it|that|this|we|i|a little|problem|issue|first|next|last)\b/i.test(t) || /\b(you|your)\b/i.test(t)) return;
     if (t.length < 3 || t.split(/\s+/).length > 14 || dxSeen.has(key)) return;
     dxSeen.add(key);
-    facts.assessment.push({ text: endWithPeriod(capitalize(t)), evidence: [seg] });
+    facts.assessment.push({ text: endWithPeriod(capitalize(t)), evidence: [...segs] });
   };
   const pos = new Map<string, Fact>();
   const neg = new Map<string, Fact>();
@@ -774,7 +798,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
   for (let si = 0; si < sentences.length; si++) {
     const s = sentences[si];
     if (s === undefined) break;
-    if (TELEHEALTH_RE.test(s.text) && telehealthIds.length < 3) telehealthIds.push(s.seg);
+    if (TELEHEALTH_RE.test(s.text) && telehealthIds.length < 3) telehealthIds.push(...s.segs.filter((id) => !telehealthIds.includes(id)));
 
     // Medications anywhere (current list vs plan decided per mention).
     const planMode = s.role === 'clinician' && planTurn === s.turn;
@@ -791,10 +815,10 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
           route: mm.route,
           frequency: mm.frequency,
           text: endWithPeriod(capitalize(medText(mm))),
-          evidence: mergeIds(prev?.evidence ?? [], [s.seg]),
+          evidence: mergeIds(prev?.evidence ?? [], s.segs),
         });
       } else if (prev !== undefined) {
-        prev.evidence = mergeIds(prev.evidence, [s.seg]);
+        prev.evidence = mergeIds(prev.evidence, s.segs);
       }
     }
 
@@ -809,7 +833,7 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
       if (target !== null && asked.length > 0 && asked.length <= 4) {
         for (const a of asked) {
           const prev = target.get(a);
-          target.set(a, { text: a, evidence: mergeIds(prev?.evidence ?? [], [lastQuestion.seg, s.seg]) });
+          target.set(a, { text: a, evidence: mergeIds(prev?.evidence ?? [], [...lastQuestion.segs, ...s.segs]) });
         }
       }
     }
@@ -817,16 +841,16 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
       const sym = symptomsIn(s);
       for (const p of sym.pos) if (s.topic === 'cc' || s.topic === 'hpi' || s.topic === 'none') {
         const prev = pos.get(p);
-        pos.set(p, { text: p, evidence: mergeIds(prev?.evidence ?? [], [s.seg]) });
+        pos.set(p, { text: p, evidence: mergeIds(prev?.evidence ?? [], s.segs) });
       }
       for (const p of sym.neg) {
         const prev = neg.get(p);
-        neg.set(p, { text: p, evidence: mergeIds(prev?.evidence ?? [], [s.seg]) });
+        neg.set(p, { text: p, evidence: mergeIds(prev?.evidence ?? [], s.segs) });
       }
       if (isFiller(s.text) || s.question || GREETING.test(s.text)) continue;
       if (s.topic === 'cc' && facts.chiefComplaint === null && !s.question) {
         const cc = stripLeadIn(s.text).replace(/[.!]+$/, '');
-        facts.chiefComplaint = { text: `"${capitalize(cc)}."`, evidence: [s.seg] };
+        facts.chiefComplaint = { text: `"${capitalize(cc)}."`, evidence: [...s.segs] };
         ccTurn = s.turn;
       }
       if (s.topic === 'cc' || s.topic === 'hpi' || (s.topic === 'none' && (sym.pos.length > 0 || s.turn === ccTurn || s.text.split(/\s+/).length >= HPI_MIN_WORDS))) {
@@ -837,9 +861,9 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
           h = `${who} reports that ${h.charAt(0).toLowerCase()}${h.slice(1)}`;
         }
         lastHpiTurn = s.turn;
-        if (informative(h) || s.topic === 'cc') facts.hpi.push({ text: endWithPeriod(h), evidence: [s.seg] });
+        if (informative(h) || s.topic === 'cc') facts.hpi.push({ text: endWithPeriod(h), evidence: [...s.segs] });
       } else if (s.topic === 'history') {
-        facts.history.push({ text: endWithPeriod(toThirdPerson(stripLeadIn(s.text), gender)), evidence: [s.seg] });
+        facts.history.push({ text: endWithPeriod(toThirdPerson(stripLeadIn(s.text), gender)), evidence: [...s.segs] });
       }
       continue;
     }
@@ -859,18 +883,18 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
     if (vitalSentenceIds.has(s)) continue;
     const ccD = CC_DICTATION.exec(text);
     if (ccD?.[1] !== undefined && dictatedCc === null && !/\b(you|your)\b/i.test(ccD[1])) {
-      dictatedCc = { text: endWithPeriod(capitalize(ccD[1].trim())), evidence: [s.seg] };
+      dictatedCc = { text: endWithPeriod(capitalize(ccD[1].trim())), evidence: [...s.segs] };
     }
     const inAp = si >= apStart;
     if (EXAM_CUE.test(text) || (EXAM_WORDS.test(text) && !NOT_EXAM.test(text) && !PLAN_STMT.test(text) && !RESULT_CUE.test(text) && planTurn !== s.turn && !DX_CUES.some((r) => r.test(text)))) {
       if (EXAM_CUE.test(text) || /\b(exam|look|listen|appear|see|feel|notice)\w*\b/i.test(text) || EXAM_WORDS.test(text)) {
         const cleaned = cleanExam(text, gender);
-        if (cleaned.length > 3) facts.exam.push({ text: cleaned, evidence: [s.seg] });
+        if (cleaned.length > 3) facts.exam.push({ text: cleaned, evidence: [...s.segs] });
         continue;
       }
     }
     if (RESULT_CUE.test(text) && !PLAN_CUE.test(text)) {
-      facts.results.push({ text: cleanClinician(text, gender), evidence: [s.seg] });
+      facts.results.push({ text: cleanClinician(text, gender), evidence: [...s.segs] });
       // A result sentence can also carry the impression ("Your TSH was 7.9. So this looks like ...").
     }
     let dxHit = false;
@@ -879,42 +903,42 @@ export function readFacts(segments: readonly NoteSegment[]): VisitFacts {
       if (m?.[1] !== undefined) {
         // "it's X. So, plan" — cut the diagnosis at a plan lead-in if one follows in the sentence.
         const dx = m[1].split(/[.;]|,\s*(?:so|and i|i'd|we'll|which)\b|\s+(?:so|and so)\s+/i)[0] ?? '';
-        addDx(dx, s.seg);
+        addDx(dx, s.segs);
         dxHit = true;
         planTurn = s.turn;
         break;
       }
     }
     const pm = PROBLEM_CUE.exec(text);
-    if (pm?.[1] !== undefined && !ADMIN_WORDS.test(pm[1])) addDx(pm[1], s.seg);
+    if (pm?.[1] !== undefined && !ADMIN_WORDS.test(pm[1])) addDx(pm[1], s.segs);
     if (dxHit) continue;
     if (PRECAUTION_CUE.test(text)) {
-      facts.precautions.push({ text: cleanClinician(text, gender), evidence: [s.seg] });
+      facts.precautions.push({ text: cleanClinician(text, gender), evidence: [...s.segs] });
       continue;
     }
     if (FOLLOW_CUE.test(text)) {
-      facts.followUp.push({ text: cleanClinician(text.replace(/\s*any questions\??$/i, ''), gender), evidence: [s.seg] });
+      facts.followUp.push({ text: cleanClinician(text.replace(/\s*any questions\??$/i, ''), gender), evidence: [...s.segs] });
       continue;
     }
     if (PLAN_CUE.test(text)) {
       planTurn = s.turn;
-      for (const item of splitPlanItems(text.replace(PLAN_CUE, ''))) addPlan(item, s.seg);
+      for (const item of splitPlanItems(text.replace(PLAN_CUE, ''))) addPlan(item, s.segs);
       continue;
     }
     if (planTurn === s.turn) {
-      for (const item of splitPlanItems(text)) addPlan(secondToThird(item, gender), s.seg);
+      for (const item of splitPlanItems(text)) addPlan(secondToThird(item, gender), s.segs);
       continue;
     }
     if (PLAN_FILLER.test(text) || isFiller(text)) continue;
     if (PLAN_STRONG.test(text) || (inAp && informative(text) && !/\b(year-old|years? old|presents)\b/i.test(text))) {
-      addPlan(cleanClinician(text, gender).replace(/\.$/, ''), s.seg);
+      addPlan(cleanClinician(text, gender).replace(/\.$/, ''), s.segs);
       continue;
     }
     if (/\b(year-old|years? old|presents|history of|here (?:today )?for)\b/i.test(text)) {
-      facts.hpi.push({ text: cleanClinician(text, gender), evidence: [s.seg] });
+      facts.hpi.push({ text: cleanClinician(text, gender), evidence: [...s.segs] });
     } else if (CLINICIAN_HISTORY && !inAp && /\b(you|your)\b/i.test(text) && informative(text) && !EXAM_WORDS.test(text) && clinicalTerms(text)) {
       // The clinician summarising what the patient said ("I see you hurt your left ankle").
-      facts.hpi.push({ text: cleanClinician(text, gender), evidence: [s.seg] });
+      facts.hpi.push({ text: cleanClinician(text, gender), evidence: [...s.segs] });
     }
   }
 

@@ -175,6 +175,29 @@ describe('extractor details', () => {
     ];
     expect(section(extractNote({ template: 'hp', segments: segs }), 'allergies')[0]).toMatch(/^Latex/);
   });
+
+  // One room microphone: the ASR labels nothing, and each segment is one utterance.
+  const room = (texts: readonly string[]): NoteSegment[] => texts.map((text, i) => ({ id: `u${i}`, speaker: 'unlabelled', t0: i, t1: i + 1, text }));
+  it('no speaker labels: each utterance is a turn, so a late question does not set the whole visit’s topic', () => {
+    const segs = room([
+      'So what do you think it is?',
+      'So this looks like major depressive disorder, moderate.',
+      "Here's the plan. Increase sertraline to 100 mg once daily, referral to counseling.",
+      "I got a bill I don't understand, who do I call about billing?",
+    ]);
+    const note = extractNote({ template: 'hp', segments: segs });
+    expect(section(note, 'assessment')).toEqual(['Major depressive disorder, moderate.']);
+    expect(section(note, 'plan').join(' ')).toMatch(/Increase sertraline to 100 mg once daily/);
+  });
+
+  it('a sentence the speaker paused inside is read across the two utterances and cites both', () => {
+    const note = extractNote({ template: 'hp', segments: room(['Okay, my', 'assessment is cellulitis of the left lower leg.', 'How long before I feel better?']) });
+    const dx = note.sections.find((s) => s.key === 'assessment')?.statements ?? [];
+    expect(dx.map((s) => [s.text, s.evidence])).toEqual([['Cellulitis of the left lower leg.', ['u0', 'u1']]]);
+    // a finished sentence is not carried: each cites its own utterance
+    const two = extractNote({ template: 'hp', segments: room(['My assessment is cellulitis of the left leg.', 'Start cephalexin 500 mg four times daily.']) });
+    expect(two.sections.find((s) => s.key === 'assessment')?.statements.map((s) => s.evidence)).toEqual([['u0']]);
+  });
 });
 
 const WORDS = [
