@@ -114,6 +114,14 @@ function secondWord(name: string, word: string): string | null {
 }
 
 const WORD = /[A-Za-z][A-Za-z']*/g;
+interface Word {
+  w: string;
+  start: number;
+  end: number;
+}
+const wordsOf = (text: string): Word[] => [...text.matchAll(WORD)].map((m) => ({ w: m[0], start: m.index, end: m.index + m[0].length }));
+/** Adjacent words only: spaces or a hyphen between them, no punctuation. */
+const adjacent = (text: string, span: readonly Word[]): boolean => span.every((s, k) => k === 0 || /^[\s-]*$/.test(text.slice(span[k - 1]!.end, s.start)));
 
 /** Words the model does not know whole hold at least half the span's letters ("aphalax in": yes; "my medicine": no). */
 function mostlyUncommon(span: readonly { w: string }[], isCommonWord: (word: string) => boolean): boolean {
@@ -128,7 +136,7 @@ function mostlyUncommon(span: readonly { w: string }[], isCommonWord: (word: str
  */
 export function repairDrugNames(text: string, isCommonWord?: (word: string) => boolean): string {
   if (text.length === 0 || !/[a-z]/i.test(text)) return text;
-  const words = [...text.matchAll(WORD)].map((m) => ({ w: m[0], start: m.index, end: m.index + m[0].length }));
+  const words = wordsOf(text);
   const out: string[] = [];
   let at = 0;
   for (let i = 0; i < words.length; ) {
@@ -150,8 +158,7 @@ export function repairDrugNames(text: string, isCommonWord?: (word: string) => b
       const span = words.slice(i, i + n);
       const first = span[0]!;
       const last = span[n - 1]!;
-      // adjacent words only (spaces or a hyphen between them, no punctuation)
-      if (!/^[\s-]*$/.test(span.map((s, k) => (k === 0 ? '' : text.slice(span[k - 1]!.end, s.start))).join(''))) continue;
+      if (!adjacent(text, span)) continue;
       if (span.some((s) => KNOWN.has(s.w.toLowerCase()))) continue;
       const after = text.slice(last.end).replace(/^[\s,-]+/, '');
       const before = text.slice(Math.max(0, first.start - 30), first.start);
@@ -204,7 +211,7 @@ const MAX_TERM_WORDS = 3;
  */
 export function repairClinicalTerms(text: string, isCommonWord?: (word: string) => boolean): string {
   if (isCommonWord === undefined || text.length === 0 || !/[a-z]/i.test(text)) return text;
-  const words = [...text.matchAll(WORD)].map((m) => ({ w: m[0], start: m.index, end: m.index + m[0].length }));
+  const words = wordsOf(text);
   const out: string[] = [];
   let at = 0;
   for (let i = 0; i < words.length; ) {
@@ -213,7 +220,7 @@ export function repairClinicalTerms(text: string, isCommonWord?: (word: string) 
       const span = words.slice(i, i + n);
       const first = span[0]!;
       const last = span[n - 1]!;
-      if (!/^[\s-]*$/.test(span.map((s, k) => (k === 0 ? '' : text.slice(span[k - 1]!.end, s.start))).join(''))) continue;
+      if (!adjacent(text, span)) continue;
       const sentenceStart = /(?:^|[.?!]\s*)$/.test(text.slice(0, first.start));
       if (span.some((s, k) => /[A-Z]/.test(k === 0 && sentenceStart ? s.w.slice(1) : s.w))) continue;
       if (span.some((s) => TERM_WORDS.has(s.w.toLowerCase()))) continue;
