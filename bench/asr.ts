@@ -92,10 +92,10 @@ function b64(samples: Float32Array): string {
   return Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength).toString('base64');
 }
 
-/** peak RSS (MB) over this run's Chromium renderers (matched by our profile dir; other engineers' browsers are left out): the extension page + its ASR worker live in one */
-/** The largest renderer of our profile: its RSS and how it splits (MB; /proc/<pid>/status: anonymous
- * memory, file-backed pages such as code and mapped files, shared memory such as the WASM heap of a
- * threaded build, which lives in a SharedArrayBuffer). */
+/** RSS (MB) of this run's largest Chromium renderer (matched by our profile dir; other engineers'
+ * browsers are left out; the extension page and its ASR worker live in one), and how it splits
+ * (/proc/<pid>/status): anonymous memory (the JS heaps and, as measured here, the threaded WASM heap
+ * too), file-backed pages (code, mapped files) and shared memory. */
 interface Rss {
   mb: number;
   anonMb: number;
@@ -370,7 +370,7 @@ for (const model of models) {
       doseMentions: { ...doses, rate: r3(doses.hit / Math.max(1, doses.ref)) },
       runtime: totRuntime,
       peakRendererRssMb: Math.round(peakRss.mb),
-      // at that peak: anonymous / file-backed / shared (the threaded WASM heap is shared memory)
+      // at that peak: anonymous / file-backed / shared memory
       peakRendererRssSplitMb: { anon: Math.round(peakRss.anonMb), file: Math.round(peakRss.fileMb), shmem: Math.round(peakRss.shmemMb) },
       endMemoryBytes: mem,
     },

@@ -84,10 +84,6 @@ const VITAL_WORDS: Record<string, RegExp> = {
   weight_lb: /weigh|pounds|scale/i,
 };
 
-/**
- * `pipeline`: the CLI's path (minimize on device → extractor → restore) instead of the raw
- * transcript, to show what minimization costs in recall.
- */
 /** The note's segments: the reference turns, or the ASR transcript bench/asr wrote for this visit. */
 type SegmentSource = (v: EvalVisit) => NoteSegment[];
 const fromTurns: SegmentSource = (v) => toSegments(v.turns);
@@ -101,6 +97,10 @@ function fromAsr(dir: string, model: string): SegmentSource {
   };
 }
 
+/**
+ * `pipeline`: the CLI's path (minimize on device → extractor → restore) instead of the raw
+ * transcript, to show what minimization costs in recall.
+ */
 function runEvalSet(file: string, pipeline = false, segmentsOf: SegmentSource = fromTurns): Record<string, unknown> {
   const visits = readFileSync(file, 'utf8')
     .split('\n')

@@ -181,7 +181,9 @@ export interface WordStep {
   ref: number;
 }
 
-/** Levenshtein alignment over words (a substitution is preferred to a deletion, a deletion to an insertion, at equal cost). */
+/** Levenshtein alignment over words (a substitution is preferred to a deletion, a deletion to an
+ * insertion, at equal cost). Keeps the whole cost table: (ref + 1) × (hyp + 1) × 4 bytes, 1 MB for a
+ * 500-word visit, 324 MB for two 9,000-word hours; a bench and test tool, not run in the product. */
 export function alignWords(ref: readonly string[], hyp: readonly string[]): WordStep[] {
   const n = ref.length;
   const m = hyp.length;
