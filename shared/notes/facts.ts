@@ -289,10 +289,12 @@ const n = (s: string | undefined): number => (s === undefined ? NaN : Number(s))
 const VITAL_PATTERNS: readonly VitalPattern[] = [
   {
     kind: 'bp',
-    re: /\b(?:blood pressure|b\.? ?p\.?|pressure|cuff|it was|it said|reading|read)\D{0,25}?(\d{2,3})\s*(?:\/|over)\s*(\d{2,3})\b|^(?:\D{0,20})?(\d{2,3})\s*(?:\/|over)\s*(\d{2,3})\b/gi,
+    // Third form: a pressure written with a point ("a pressure at 134.85"), as Whisper writes a
+    // spoken "134/85". Only right after a pressure word: a blood pressure is never a decimal.
+    re: /\b(?:blood pressure|b\.? ?p\.?|pressure|cuff|it was|it said|reading|read)\D{0,25}?(\d{2,3})\s*(?:\/|over)\s*(\d{2,3})\b|^(?:\D{0,20})?(\d{2,3})\s*(?:\/|over)\s*(\d{2,3})\b|\b(?:blood pressure|b\.? ?p\.?|pressure)(?: (?:was|is|of|at))?\s(\d{2,3})\.(\d{2,3})\b(?!\.?\d)/gi,
     format: (m) => {
-      const sys = n(m[1] ?? m[3]);
-      const dia = n(m[2] ?? m[4]);
+      const sys = n(m[1] ?? m[3] ?? m[5]);
+      const dia = n(m[2] ?? m[4] ?? m[6]);
       return sys >= 70 && sys <= 260 && dia >= 30 && dia <= 160 && sys > dia ? `${sys}/${dia}` : null;
     },
   },
@@ -310,7 +312,7 @@ const VITAL_PATTERNS: readonly VitalPattern[] = [
     kind: 'rr',
     // "breathing 14" in a read-out of vitals (the sentence must also name another vital sign, see
     // VITAL_CONTEXT, which does not include "breathing"), never "breathing for 10 minutes".
-    re: /\b(?:respirations|respiratory rate|resp(?:iratory)? rate|breathing rate|rr)\b(?: (?:was|is|of))?\D{0,6}?(\d{1,2})\b|\bbreathing(?: (?:at|is|was|of))? (\d{1,2})\b(?!\s*(?:[-/.%]|times?|puffs?|minutes?|hours?|days?|weeks?|seconds?|mg|percent|out of|over)\b)/gi,
+    re: /\b(?:respirations?|respiratory rate|resp(?:iratory)? rate|breathing rate|rr)\b(?: (?:was|is|of))?\D{0,6}?(\d{1,2})\b|\bbreathing(?: (?:at|is|was|of))? (\d{1,2})\b(?!\s*(?:[-/.%]|times?|puffs?|minutes?|hours?|days?|weeks?|seconds?|mg|percent|out of|over)\b)/gi,
     format: (m) => {
       const v = n(m[1] ?? m[2]);
       return v >= 6 && v <= 60 ? String(v) : null;
@@ -318,8 +320,11 @@ const VITAL_PATTERNS: readonly VitalPattern[] = [
   },
   {
     kind: 'spo2',
-    re: /\b(?:oxygen(?: saturation| sat(?:uration)?| level)?|o2(?: sat(?:uration)?)?|sats?|saturation|spo2|pulse ox(?:imetry)?)\b(?: (?:was|is|of|at))?\D{0,6}?(\d{2,3})\s*(?:%|percent)?/gi,
-    format: (m) => (n(m[1]) >= 50 && n(m[1]) <= 100 ? String(n(m[1])) : null),
+    re: /\b(?:oxygen(?: saturation| sat(?:uration)?| level)?|o2(?: sat(?:uration)?)?|sats?|saturation|spo2|pulse ox(?:imetry)?)\b(?: (?:was|is|of|at))?\D{0,6}?(\d{2,3})\s*(?:%|percent)?|\b(\d{2,3})\s*(?:%|percent)? on room air\b/gi,
+    format: (m) => {
+      const v = n(m[1] ?? m[2]);
+      return v >= 50 && v <= 100 ? String(v) : null;
+    },
   },
   {
     kind: 'weight',
@@ -331,7 +336,7 @@ const VITAL_PATTERNS: readonly VitalPattern[] = [
   },
 ];
 
-const VITAL_CONTEXT = /\b(blood pressure|pressure|b\.? ?p\.?|heart rate|pulse|temp|temperature|respirations|respiratory|oxygen|sats?|saturation|weigh|weight|pounds|scale|cuff|vitals|numbers)\b/i;
+const VITAL_CONTEXT = /\b(blood pressure|pressure|b\.? ?p\.?|heart rate|pulse|temp|temperature|respirations?|respiratory|oxygen|sats?|saturation|room air|weigh|weight|pounds|scale|cuff|vitals|numbers)\b/i;
 
 /** The readings one sentence states, in pattern order (at most one per kind). */
 function sentenceVitals(s: Sentence): ReadonlyArray<{ kind: VitalReading['kind']; value: string }> {
@@ -339,20 +344,26 @@ function sentenceVitals(s: Sentence): ReadonlyArray<{ kind: VitalReading['kind']
   const text = s.digits;
   if (!VITAL_CONTEXT.test(text) && !(s.topic === 'vitals' && /\d{2,3}\s*(\/|over)\s*\d{2,3}/.test(text))) return [];
   const out: { kind: VitalReading['kind']; value: string }[] = [];
+  let bare: string | null = null;
   for (const p of VITAL_PATTERNS) {
     p.re.lastIndex = 0;
     let m: RegExpExecArray | null;
     let guard = 0;
     while ((m = p.re.exec(text)) !== null && guard++ < 20) {
       if (m[0].length === 0) p.re.lastIndex++;
-      // A bare "N over N" counts only as an answer about vitals.
-      if (p.kind === 'bp' && m[3] !== undefined && s.topic !== 'vitals' && !/pressure|b\.? ?p\b|heart rate|pulse/i.test(text)) continue;
+      // A bare "N over N" counts only as an answer about vitals, or in a sentence that reads out
+      // other vital signs too ("133 over 88, temp 98.1, oxygen 99%"): decided after the loop.
+      if (p.kind === 'bp' && m[3] !== undefined && s.topic !== 'vitals' && !/pressure|b\.? ?p\b|heart rate|pulse/i.test(text)) {
+        bare ??= p.format(m);
+        continue;
+      }
       const v = p.format(m);
       if (v === null) continue;
       out.push({ kind: p.kind, value: v });
       break;
     }
   }
+  if (bare !== null && !out.some((r) => r.kind === 'bp') && out.some((r) => r.kind !== 'weight')) out.unshift({ kind: 'bp', value: bare });
   return out;
 }
 

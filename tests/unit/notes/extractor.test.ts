@@ -146,6 +146,23 @@ describe('extractor details', () => {
     expect(section(b, 'vitals')).toEqual([]);
   });
 
+  it('reads the vitals forms an on-device transcript gives ("a pressure at 134.85", a bare "N over N" in a read-out, "96 on room air")', () => {
+    const vitals = (turns: readonly string[]): string[] => section(extractNote({ template: 'hp', segments: visit(turns) }), 'vitals');
+    // Whisper writes a spoken "134/85" as "134.85"; right after a pressure word it is a blood pressure.
+    expect(vitals(['The nurse got a pressure at 134.85, pulse 80, respiration 16.', 'Okay.'])).toEqual(['BP 134/85 mmHg.', 'HR 80 bpm.', 'RR 16 breaths/min.']);
+    // ...but a decimal that cannot be one is not, and a decimal without a pressure word is left alone.
+    expect(vitals(['Your pressure at 134.5 is odd, pulse 80.', 'Okay.'])).toEqual(['HR 80 bpm.']);
+    expect(vitals(['Pulse 80, and the lab value was 134.85.', 'Okay.'])).toEqual(['HR 80 bpm.']);
+    // A bare "N over N" read out with other vital signs, with no vitals question before it.
+    expect(vitals(['VP 133 over 88, temp 98.1, oxygen 99%.', 'Okay.'])).toEqual(['BP 133/88 mmHg.', 'Temp 98.1 °F.', 'SpO2 99%.']);
+    // A bare "N over N" beside only a weight (whose cue words are loose) or nothing is not read.
+    expect(vitals(['133 over 88, and I was 150 pounds.', 'Okay.'])).toEqual(['Weight 150 lb.']);
+    expect(vitals(['Well, 133 over 88 is what the paper said.', 'Okay.'])).toEqual([]);
+    // Oxygen saturation stated as "N on room air" even when its cue word is misheard.
+    expect(vitals(['Temperature 97.9 degrees, sets 96 on room air.', 'Okay.'])).toEqual(['Temp 97.9 °F.', 'SpO2 96%.']);
+    expect(vitals(['I have been on room air for 2 years, pulse 70.', 'Okay.'])).toEqual(['HR 70 bpm.']);
+  });
+
   it('placeholders pass through untouched', () => {
     const segs = visit([
       'Nice to see you, [NAME_1]. What brings you in today?',
