@@ -1,5 +1,5 @@
 import type { Source, Speaker, TranscriptSegment } from '../../../shared/transcript.ts';
-import { repairClinicalTerms, repairDrugNames } from './vocab.ts';
+import { repairAcute, repairClinicalTerms, repairDrugNames } from './vocab.ts';
 import { repairVitals } from './vitals.ts';
 import { Framer, SAMPLE_RATE, Segmenter, type FrameScorer, type SegmenterOptions, type Utterance } from './vad.ts';
 
@@ -432,14 +432,14 @@ export class AsrEngine {
 
   /**
    * Whisper's text as the transcript shows it: tags dropped, drug names, glued or split clinical
-   * terms and a misheard "temp" among the vitals repaired (unless `drugNames` is off: then Whisper's words as they came).
+   * terms, "a cute" before a clinical word and a misheard "temp" among the vitals repaired (unless `drugNames` is off: then Whisper's words as they came).
    */
   private tidy(raw: string): string {
     const text = cleanText(raw);
     if (this.opts.drugNames === false) return text;
     const t = this.transcriber;
     const isCommon = t.isCommonWord ? (w: string): boolean => t.isCommonWord?.(w) ?? false : undefined;
-    return repairVitals(repairClinicalTerms(repairDrugNames(text, isCommon), isCommon));
+    return repairVitals(repairAcute(repairClinicalTerms(repairDrugNames(text, isCommon), isCommon)));
   }
 
   private emitFinal(t: Track, p: Pending, raw: string): void {

@@ -248,3 +248,29 @@ export function repairClinicalTerms(text: string, isCommonWord?: (word: string) 
   out.push(text.slice(at));
   return out.join('');
 }
+
+/**
+ * What follows Whisper's "a cute" when the word spoken was "acute": the first word of a lexicon term
+ * ("a cute sinusitis", "a cute exacerbation") or a phrase that only "acute" can qualify ("a cute
+ * onset", "no a cute distress", "a cute low back pain"). "A cute baby", "a cute little rash" are not
+ * touched: the word after must be one of these.
+ */
+const ACUTE_FOLLOWERS = [
+  ...new Set([
+    ...CLINICAL_TERMS.map((t) => t.split(' ')[0]!).filter((w) => !['bilateral', 'bilaterally', 'unremarkable', 'irregularly'].includes(w)),
+    'pain', 'onset', 'distress', 'illness', 'infection', 'injury', 'flare', 'flares', 'attack', 'episode', 'kidney injury',
+    'renal failure', 'low back pain', 'back pain', 'abdominal pain', 'chest pain', 'coronary syndrome', 'respiratory',
+    'stroke', 'symptoms', 'worsening',
+  ]),
+].sort((a, b) => b.length - a.length);
+const A_CUTE = new RegExp(`\\b(a|A) cute(?=,? (?:${ACUTE_FOLLOWERS.join('|')})\\b)`, 'g');
+
+/**
+ * The text with Whisper's "a cute" put back as "acute" where a clinical word follows it ("this looks
+ * like a cute low back pain" → "this looks like acute low back pain"). The article goes with it:
+ * Whisper hears the "a-" of "acute" as one, and a spoken "an acute" comes out as "an acute". Pure.
+ */
+export function repairAcute(text: string): string {
+  if (!text.includes(' cute')) return text;
+  return text.replace(A_CUTE, (_m, a: string) => (a === 'A' ? 'Acute' : 'acute'));
+}

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repairClinicalTerms, repairDrugNames, soundsLikeDrug } from '../../../extension/lib/asr/vocab.ts';
+import { repairAcute, repairClinicalTerms, repairDrugNames, soundsLikeDrug } from '../../../extension/lib/asr/vocab.ts';
 import { phoneticKey } from '../../../shared/fuzzy.ts';
 import { parseCsv } from '../../../bench/lib/csv.ts';
 import { SHARED } from '../notes/golden.ts';
@@ -90,6 +90,8 @@ describe('drug-name repair on ASR text', () => {
     // the term repair too: measured, 0 of the same lines (a one-word-for-one-word respelling, which
     // it does not make, changed 79 of them: "statin" → "strain", "tendons" → "tendonitis")
     if (whisperWords !== null) expect(lines.filter((t) => repairClinicalTerms(t, isWhisperWord) !== t)).toEqual([]);
+    // and "a cute" → "acute": written dialogue has no "a cute" before a clinical word
+    expect(lines.filter((t) => repairAcute(t) !== t)).toEqual([]);
   });
 });
 
@@ -114,5 +116,19 @@ describe('clinical-term repair on ASR text', () => {
       'this is a cute sinusitis',
     ]) expect(repairClinicalTerms(t, knows)).toBe(t);
     expect(repairClinicalTerms('I think this is proxysmolatrial fibrillation.')).toBe('I think this is proxysmolatrial fibrillation.');
+  });
+});
+
+describe('"a cute" → "acute" on ASR text', () => {
+  it('puts back "acute" before a clinical word, with the article Whisper heard in it', () => {
+    expect(repairAcute('So this looks like a cute low back pain, with right-sided sciatica.')).toBe('So this looks like acute low back pain, with right-sided sciatica.');
+    expect(repairAcute('I think this is a cute sinusitis.')).toBe('I think this is acute sinusitis.');
+    expect(repairAcute('She is in no a cute distress.')).toBe('She is in no acute distress.');
+    expect(repairAcute('A cute onset of chest pain this morning.')).toBe('Acute onset of chest pain this morning.');
+    expect(repairAcute('COPD with a cute exacerbation.')).toBe('COPD with acute exacerbation.');
+  });
+  it('leaves "a cute" alone before anything else, and every other word', () => {
+    for (const t of ['What a cute baby.', 'She has a cute little rash on her arm.', 'a cute painting', 'He is a cuter kid than his brother.', 'an acute exacerbation', 'acute pain', 'a cutepain'])
+      expect(repairAcute(t)).toBe(t);
   });
 });
