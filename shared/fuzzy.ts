@@ -4,16 +4,23 @@
  * bounded cache of keys.
  */
 
-/** Simple phonetic key (consonant skeleton with common ASR confusions folded). */
-const PHONETIC_CACHE = new Map<string, string>();
-export function phoneticKey(word: string): string {
-  const cached = PHONETIC_CACHE.get(word);
-  if (cached !== undefined) return cached;
-  const key = computePhoneticKey(word);
-  if (PHONETIC_CACHE.size > 50_000) PHONETIC_CACHE.clear();
-  PHONETIC_CACHE.set(word, key);
-  return key;
+/**
+ * `fn` (pure, one string argument) with a bounded cache: cleared whole once it holds `cap` keys, so
+ * a long visit cannot grow it without bound. The keys are words of the transcript, kept only here.
+ */
+export function memoize<T>(fn: (key: string) => T, cap = 50_000): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    if (cache.has(key)) return cache.get(key) as T;
+    const v = fn(key);
+    if (cache.size >= cap) cache.clear();
+    cache.set(key, v);
+    return v;
+  };
 }
+
+/** Simple phonetic key (consonant skeleton with common ASR confusions folded). */
+export const phoneticKey: (word: string) => string = memoize(computePhoneticKey);
 
 function computePhoneticKey(word: string): string {
   let s = word.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z]/g, '');

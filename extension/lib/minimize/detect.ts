@@ -16,7 +16,7 @@ import {
   isKnownName,
   commonRank,
 } from './lexicon/index.ts';
-import { editDistance, phoneticKey } from '../../../shared/fuzzy.ts';
+import { editDistance, memoize, phoneticKey } from '../../../shared/fuzzy.ts';
 import { DAY_NUM, DAY_WORD, DIGIT_WORD_ALT, YEAR_NUM, YEAR_WORDS, parseDay, parseSmallNumber } from './numbers.ts';
 
 /**
@@ -402,15 +402,7 @@ const POSSESSIVE_RE = /['’]s$|s['’]$|['’]$/;
 /** Words that are never the start of a name even after a greeting or honorific. */
 const NOT_A_NAME = new Set(['doctor', 'dr', 'sir', "ma'am", 'maam', 'madam', 'everyone', 'everybody', 'folks', 'team', 'all', 'there', 'again', 'guys', 'nurse', 'mister', 'miss']);
 
-const ALLOWED_CACHE = new Map<string, boolean>();
-export function isAllowedCapWord(word: string): boolean {
-  const hit = ALLOWED_CACHE.get(word);
-  if (hit !== undefined) return hit;
-  const r = allowedCapWord(word);
-  if (ALLOWED_CACHE.size > 50_000) ALLOWED_CACHE.clear();
-  ALLOWED_CACHE.set(word, r);
-  return r;
-}
+export const isAllowedCapWord: (word: string) => boolean = memoize(allowedCapWord);
 
 function allowedCapWord(word: string): boolean {
   const l = word.toLowerCase().replace(/['’]s$|['’]$/, '');
@@ -599,17 +591,14 @@ const WORD_RE = /[\p{L}][\p{L}'’-]*/gu;
 export { editDistance, phoneticKey } from '../../../shared/fuzzy.ts';
 
 /** Is `word` (as written in the transcript) the banner name token `target`, allowing ASR misspellings? */
-const FUZZY_CACHE = new Map<string, boolean>();
+const fuzzyCached = memoize((k: string) => {
+  const cut = k.indexOf('\u0000');
+  return fuzzyUncached(k.slice(0, cut), k.slice(cut + 1));
+}, 100_000);
 export function fuzzyNameMatch(word: string, target: string): boolean {
   if (word.length === target.length && word.toLowerCase() === target.toLowerCase()) return true;
   if (target.length < 4 || word.length < 3 || Math.abs(word.length - target.length) > 2) return false;
-  const k = `${word}\u0000${target}`;
-  const hit = FUZZY_CACHE.get(k);
-  if (hit !== undefined) return hit;
-  const r = fuzzyUncached(word, target);
-  if (FUZZY_CACHE.size > 100_000) FUZZY_CACHE.clear();
-  FUZZY_CACHE.set(k, r);
-  return r;
+  return fuzzyCached(`${word}\u0000${target}`);
 }
 
 function fuzzyUncached(word: string, target: string): boolean {
