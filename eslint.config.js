@@ -4,7 +4,7 @@ import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['.output/**', '.out-*/**', 'tmp/**', '.models/**', '.wxt/**', 'node_modules/**', '.wrangler/**', 'out/**', 'demo-out/**', 'tests/fixtures/**/dist/**'] },
+  { ignores: ['.output/**', '.out-*/**', 'tmp/**', '.bench/**', '.models/**', '.wxt/**', 'node_modules/**', '.wrangler/**', 'out/**', 'demo-out/**', 'tests/fixtures/**/dist/**'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   ...tseslint.configs.recommended,
