@@ -11,7 +11,7 @@
  *   decimal), optionally after a comma; or a glued "10" + temperature with its decimal
  *   ("1098.6"), which is not a vital sign at all; and never before "%", "percent" or "over";
  * - only the word "temp" is inserted: the value is left exactly as Whisper wrote it.
- * Pure; never throws; no content leaves it.
+ * And "VP 133 over 88" → "BP 133 over 88" (below). Pure; never throws; no content leaves it.
  */
 
 const CUE = /\b(?:heart rate|pulse|blood pressure|\d{2,3} over \d{2,3}|oxygen|saturation|sats|respirations?|BP)\b/i;
@@ -25,7 +25,18 @@ const SPLIT = new RegExp(`(^|[\\s,(])(?:10|[Tt]en),?\\s+(${F}(?:\\.\\d)?|${C}\\.
 /** "1098.6": "temp" glued to the value (with its decimal, so it cannot be a plain number) */
 const GLUED = new RegExp(`(^|[\\s,(])10((?:${F}|${C})\\.\\d)${END}`, 'g');
 
+/**
+ * "VP 133 over 88": Whisper hears the spoken letters "B P" before a pressure as another pair of
+ * voiced/unvoiced lip sounds. Only an upper-case pair directly before "N over N" (or "N/N") is
+ * read as "BP"; the numbers are untouched.
+ */
+const BP_HEARD = /\b(?:VP|PP|BB|PB|VB|DP)(?=[,:]?\s+\d{2,3}\s*(?:over\b|\/)\s*\d{2,3}\b)/g;
+
 export function repairVitals(text: string): string {
+  return repairTemp(/[VPBD][PB]/.test(text) ? text.replace(BP_HEARD, 'BP') : text);
+}
+
+function repairTemp(text: string): string {
   if (!/10|ten/i.test(text)) return text;
   // sentences: a full stop, "?" or "!" followed by a space (decimals such as 98.6 have none)
   return text

@@ -17,6 +17,13 @@ describe('repairVitals', () => {
     );
   });
 
+  it('reads a misheard "B P" directly before a pressure as BP, and nothing else', () => {
+    expect(repairVitals('VP 133 over 88, pulse 94.')).toBe('BP 133 over 88, pulse 94.');
+    expect(repairVitals('Your PP, 122/79 today.')).toBe('Your BP, 122/79 today.');
+    for (const s of ['The VP said 133 people came.', 'vp 133 over 88', 'VPN 133 over 88', 'BP 133 over 88', 'VP 13 over 8'])
+      expect(repairVitals(s)).toBe(s);
+  });
+
   it('repairs only the sentence that reads vitals', () => {
     expect(repairVitals('Take 10 98 pills. Heart rate 70, 10 97.5.')).toBe('Take 10 98 pills. Heart rate 70, temp 97.5.');
   });

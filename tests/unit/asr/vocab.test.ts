@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { repairAcute, repairClinicalTerms, repairDrugNames, soundsLikeDrug } from '../../../extension/lib/asr/vocab.ts';
 import { phoneticKey } from '../../../shared/fuzzy.ts';
 import { parseCsv } from '../../../bench/lib/csv.ts';
+import { repairVitals } from '../../../extension/lib/asr/vitals.ts';
 import { SHARED } from '../notes/golden.ts';
 
 // Whisper's own answer to "is this one token?" (the worker asks its tokenizer; here its vocab file).
@@ -92,6 +93,8 @@ describe('drug-name repair on ASR text', () => {
     if (whisperWords !== null) expect(lines.filter((t) => repairClinicalTerms(t, isWhisperWord) !== t)).toEqual([]);
     // and "a cute" → "acute": written dialogue has no "a cute" before a clinical word
     expect(lines.filter((t) => repairAcute(t) !== t)).toEqual([]);
+    // and the vitals repair ("10 98" → "temp 98", "VP 133 over 88" → "BP 133 over 88")
+    expect(lines.filter((t) => repairVitals(t) !== t)).toEqual([]);
   });
 });
 
