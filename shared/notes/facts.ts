@@ -63,6 +63,8 @@ export interface Medication extends Fact {
 export interface VitalReading {
   kind: 'bp' | 'hr' | 'temp' | 'rr' | 'spo2' | 'weight';
   value: string;
+  /** SpO2 only: "on room air" when the sentence says so (a saturation means little without it) */
+  qualifier?: 'on room air';
   evidence: string[];
 }
 
@@ -339,11 +341,14 @@ const VITAL_PATTERNS: readonly VitalPattern[] = [
 const VITAL_CONTEXT = /\b(blood pressure|pressure|b\.? ?p\.?|heart rate|pulse|temp|temperature|respirations?|respiratory|oxygen|sats?|saturation|room air|weigh|weight|pounds|scale|cuff|vitals|numbers)\b/i;
 
 /** The readings one sentence states, in pattern order (at most one per kind). */
-function sentenceVitals(s: Sentence): ReadonlyArray<{ kind: VitalReading['kind']; value: string }> {
+type SentenceVital = Pick<VitalReading, 'kind' | 'value' | 'qualifier'>;
+const ROOM_AIR = /^[^.;]{0,12}?\bon room air\b/i;
+
+function sentenceVitals(s: Sentence): readonly SentenceVital[] {
   if (s.question) return [];
   const text = s.digits;
   if (!VITAL_CONTEXT.test(text) && !(s.topic === 'vitals' && /\d{2,3}\s*(\/|over)\s*\d{2,3}/.test(text))) return [];
-  const out: { kind: VitalReading['kind']; value: string }[] = [];
+  const out: SentenceVital[] = [];
   let bare: string | null = null;
   for (const p of VITAL_PATTERNS) {
     p.re.lastIndex = 0;
@@ -359,7 +364,8 @@ function sentenceVitals(s: Sentence): ReadonlyArray<{ kind: VitalReading['kind']
       }
       const v = p.format(m);
       if (v === null) continue;
-      out.push({ kind: p.kind, value: v });
+      const onRoomAir = p.kind === 'spo2' && (/on room air/i.test(m[0]) || ROOM_AIR.test(text.slice(m.index + m[0].length)));
+      out.push(onRoomAir ? { kind: p.kind, value: v, qualifier: 'on room air' } : { kind: p.kind, value: v });
       break;
     }
   }
@@ -375,7 +381,7 @@ function foldVitals(sentences: readonly Sentence[], readings: ReadonlyArray<Retu
     for (const r of readings[i] ?? []) {
       const prev = found.get(r.kind);
       // The last reading stated wins (a recheck replaces the first); evidence keeps both.
-      found.set(r.kind, { kind: r.kind, value: r.value, evidence: mergeIds(prev?.evidence ?? [], s.segs) });
+      found.set(r.kind, { ...r, evidence: mergeIds(prev?.evidence ?? [], s.segs) });
     }
   });
   return VITAL_ORDER.flatMap((k) => {
@@ -399,7 +405,7 @@ export function formatVital(v: VitalReading): string {
     case 'rr':
       return `RR ${v.value} breaths/min`;
     case 'spo2':
-      return `SpO2 ${v.value}%`;
+      return v.qualifier === undefined ? `SpO2 ${v.value}%` : `SpO2 ${v.value}% ${v.qualifier}`;
     case 'weight':
       return `Weight ${v.value} lb`;
   }

@@ -159,7 +159,10 @@ describe('extractor details', () => {
     expect(vitals(['133 over 88, and I was 150 pounds.', 'Okay.'])).toEqual(['Weight 150 lb.']);
     expect(vitals(['Well, 133 over 88 is what the paper said.', 'Okay.'])).toEqual([]);
     // Oxygen saturation stated as "N on room air" even when its cue word is misheard.
-    expect(vitals(['Temperature 97.9 degrees, sets 96 on room air.', 'Okay.'])).toEqual(['Temp 97.9 °F.', 'SpO2 96%.']);
+    expect(vitals(['Temperature 97.9 degrees, sets 96 on room air.', 'Okay.'])).toEqual(['Temp 97.9 °F.', 'SpO2 96% on room air.']);
+    // "on room air" is kept with a saturation said with it (it means little without), never guessed.
+    expect(vitals(['Oxygen saturation 97% on room air, pulse 70.', 'Okay.'])).toEqual(['HR 70 bpm.', 'SpO2 97% on room air.']);
+    expect(vitals(['Oxygen saturation 92% on 2 liters.', 'Okay.'])).toEqual(['SpO2 92%.']);
     expect(vitals(['I have been on room air for 2 years, pulse 70.', 'Okay.'])).toEqual(['HR 70 bpm.']);
   });
 
