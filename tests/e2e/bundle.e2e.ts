@@ -157,7 +157,7 @@ export function listFiles(dir: string): ScannedFile[] {
 }
 
 const modelsManifest = JSON.parse(readFileSync(join(ROOT, 'models.manifest.json'), 'utf8')) as {
-  models: Record<string, { files: Record<string, { bytes: number; sha256: string }> }>;
+  models: Record<string, { files: Record<string, { bytes: number; sha256: string }>; derived?: Record<string, { bytes: number; sha256: string }> }>;
   ort: { files: Record<string, { bytes: number; sha256: string }> };
 };
 
@@ -176,7 +176,8 @@ export function scanBundle(files: readonly ScannedFile[]): { findings: Finding[]
     if (rel.startsWith('models/') || rel.startsWith('ort/')) {
       // Data and runtime: exactly the pinned bytes (the build checked them; this checks what shipped).
       const [model, ...rest] = rel.replace(/^models\//, '').split('/');
-      const want = rel.startsWith('ort/') ? modelsManifest.ort.files[rel.slice(4)] : modelsManifest.models[model ?? '']?.files[rest.join('/')];
+      const m = modelsManifest.models[model ?? ''];
+      const want = rel.startsWith('ort/') ? modelsManifest.ort.files[rel.slice(4)] : (m?.derived?.[rest.join('/')] ?? m?.files[rest.join('/')]);
       if (!want) findings.push({ file: rel, kind: 'model-file', detail: 'not listed in models.manifest.json' });
       else if (bytes.length !== want.bytes || createHash('sha256').update(bytes).digest('hex') !== want.sha256) findings.push({ file: rel, kind: 'model-file', detail: 'differs from models.manifest.json' });
       if (rel.startsWith('models/')) continue;

@@ -13,9 +13,10 @@ export interface Diagnosis {
 
 type Files = Record<string, { bytes: number; sha256: string }>;
 
+/** the files the extension ships for a model: upstream files, with build-time derived ones in their place */
 export function manifestFiles(model: ModelId | 'silero-vad'): Files {
-  const m = (manifest.models as Record<string, { files: Files } | undefined>)[model];
-  return m?.files ?? {};
+  const m = (manifest.models as Record<string, { files: Files; derived?: Files } | undefined>)[model];
+  return { ...(m?.files ?? {}), ...(m?.derived ?? {}) };
 }
 
 const hex = (buf: ArrayBuffer): string => [...new Uint8Array(buf)].map((b) => b.toString(16).padStart(2, '0')).join('');

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,12 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const SHARED = resolve(ROOT, '../shared/models');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'models.manifest.json'), 'utf8')) as {
-  models: Record<string, { files: Record<string, { bytes: number; sha256: string }> }>;
+  models: Record<string, { files: Record<string, { bytes: number; sha256: string }>; derived?: Record<string, { bytes: number; sha256: string; transform: string }> }>;
 };
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-function stage(env: Record<string, string>): { code: number; out: string } {
+function stage(env: Record<string, string>, only = 'silero-vad'): { code: number; out: string } {
   try {
-    const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/stage-models.ts'), '--only', 'silero-vad'], {
+    const out = execFileSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/stage-models.ts'), '--only', only], {
       cwd: ROOT,
       env: { ...process.env, SCRIBE_STAGE_OFFLINE: '1', ...env },
       encoding: 'utf8',
@@ -54,5 +56,22 @@ describe('stage-models', () => {
     expect(r.out).toContain('silero-vad/silero_vad_v5.onnx');
     expect(r.out).toContain('altered');
     expect(r.out).toContain('Put the original file at');
+  });
+
+  it('stages a Whisper encoder as the derived file its pin names, leaving the upstream file untouched', () => {
+    const out = mkdtempSync(join(tmpdir(), 'stage-out-'));
+    dirs.push(out);
+    const file = 'onnx/encoder_model_quantized.onnx';
+    const want = manifest.models['whisper-tiny']!.derived![file]!;
+    const upstream = manifest.models['whisper-tiny']!.files[file]!;
+    const r = stage({ SCRIBE_STAGE_OUT: out }, 'whisper-tiny');
+    expect(r.code, r.out).toBe(0);
+    const staged = readFileSync(join(out, 'whisper-tiny', file));
+    expect(staged.length).toBe(want.bytes);
+    expect(sha256(staged)).toBe(want.sha256);
+    expect(sha256(readFileSync(join(SHARED, 'whisper-tiny', file)))).toBe(upstream.sha256);
+    // a second run over the staged tree keeps it (and still never writes into ../shared)
+    expect(stage({ SCRIBE_STAGE_OUT: out }, 'whisper-tiny').code).toBe(0);
+    expect(sha256(readFileSync(join(SHARED, 'whisper-tiny', file)))).toBe(upstream.sha256);
   });
 });

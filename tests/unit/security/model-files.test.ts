@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diagnose } from '../../../extension/lib/asr/diagnose.ts';
+import { TRANSFORMS, type TransformName } from '../../../scripts/whisper-context.ts';
+import modelsManifest from '../../../models.manifest.json';
 import { AsrStatus } from '../../../shared/messages.ts';
 
 /**
@@ -112,6 +114,21 @@ describe('stage-models: damaged model files stop the build with one clear messag
   });
 });
 
+/**
+ * What the extension ships at models/<rel>: the upstream file, or the file the build derives from
+ * it (models.manifest.json `derived`: the Whisper encoders and decoders), made here the same way.
+ */
+const derivedCache = new Map<string, Uint8Array>();
+function shipped(rel: string): Uint8Array {
+  const [model = '', ...rest] = rel.split('/');
+  const derived = (modelsManifest.models as Record<string, { derived?: Record<string, { transform: string }> }>)[model]?.derived?.[rest.join('/')];
+  const upstream = readFileSync(join(SHARED, rel));
+  if (!derived) return upstream;
+  let d = derivedCache.get(rel);
+  if (!d) derivedCache.set(rel, (d = TRANSFORMS[derived.transform as TransformName](upstream)));
+  return d;
+}
+
 /** A fetch over a models tree (what the extension serves at chrome-extension://<id>/models/). */
 function serve(overrides: Record<string, Uint8Array | 404 | 'throw' | 'stream-error'>): typeof fetch {
   return (async (input: RequestInfo | URL) => {
@@ -123,7 +140,7 @@ function serve(overrides: Record<string, Uint8Array | 404 | 'throw' | 'stream-er
     if (o === 'stream-error') {
       return new Response(new ReadableStream({ pull: (c) => c.error(new Error(SENTINEL)) }), { status: 200 });
     }
-    const src = o ?? readFileSync(join(SHARED, rel));
+    const src = o ?? shipped(rel);
     const bytes = new Uint8Array(src.length); // an ArrayBuffer-backed copy (BodyInit)
     bytes.set(src);
     return new Response(bytes, { status: 200 });

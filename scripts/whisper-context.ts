@@ -1,0 +1,100 @@
+/**
+ * Build-time transform of a Whisper encoder (transformers.js ONNX export) so it accepts fewer than
+ * 3,000 mel frames: "fitted context", whisper.cpp's `audio_ctx`.
+ *
+ * The export adds the whole positional-embedding table (1,500 × d) to the convolution output, so
+ * any input but a 30 s window fails with a broadcast error. This inserts, before that Add, a Slice
+ * of the table to the sequence length the convolutions produced:
+ *
+ *   Shape(x) → Slice([1:2]) → len;  Slice(embed_positions.weight, [0], len, axes [0]) → Add(x, ·)
+ *
+ * Nothing else changes: same weights, same opset, same outputs; a 3,000-frame input gives the same
+ * numbers as before (tests/unit/asr/whisper-context.test.ts runs both). Encoder cost then follows the
+ * audio (attention is quadratic in positions), and the decoder's cross-attention reads fewer
+ * positions per step. The output is deterministic, so its sha256 is pinned in models.manifest.json
+ * (`derived`) like any shipped file. Uses onnx-proto (ONNX's protobuf schema) only at build time.
+ */
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+
+/** names of the transforms, recorded in models.manifest.json next to each output's sha256 */
+export const CONTEXT_TRANSFORM = 'whisper-encoder-fitted-context/1';
+export const LAST_LOGITS_TRANSFORM = 'whisper-decoder-last-logits/1';
+export const TRANSFORMS = {
+  [CONTEXT_TRANSFORM]: (model: Uint8Array) => fitEncoderContext(model),
+  [LAST_LOGITS_TRANSFORM]: (model: Uint8Array) => lastTokenLogits(model),
+} as const;
+export type TransformName = keyof typeof TRANSFORMS;
+
+const POSITIONS = 'embed_positions.weight';
+
+export class TransformError extends Error {}
+
+export function fitEncoderContext(model: Uint8Array): Uint8Array {
+  let m: InstanceType<typeof onnx.ModelProto>;
+  try {
+    m = onnx.ModelProto.decode(model);
+  } catch {
+    throw new TransformError('not an ONNX model (protobuf decode failed)');
+  }
+  const g = m.graph;
+  if (!g?.node || !g.initializer) throw new TransformError('ONNX model has no graph');
+  const nodes = g.node;
+  const table = g.initializer.find((t) => t.name === POSITIONS);
+  if (table?.dims?.length !== 2) throw new TransformError(`no 2-D ${POSITIONS} initializer: not a Whisper encoder export`);
+  if (nodes.some((n) => n.name === 'fitctx/Shape')) throw new TransformError('encoder already transformed');
+  const adds = nodes.filter((n) => n.opType === 'Add' && n.input?.[1] === POSITIONS);
+  const add = adds[0];
+  const x = add?.input?.[0];
+  if (adds.length !== 1 || !add?.input || !x) throw new TransformError(`expected one Add of ${POSITIONS}, found ${adds.length}`);
+  const int64 = (name: string, v: number): InstanceType<typeof onnx.TensorProto> =>
+    onnx.TensorProto.create({ name, dims: [1], dataType: onnx.TensorProto.DataType.INT64, int64Data: [v] });
+  g.initializer.push(int64('fitctx/zero', 0), int64('fitctx/one', 1), int64('fitctx/two', 2));
+  const slice = [
+    onnx.NodeProto.create({ name: 'fitctx/Shape', opType: 'Shape', input: [x], output: ['fitctx/shape'] }),
+    onnx.NodeProto.create({ name: 'fitctx/Length', opType: 'Slice', input: ['fitctx/shape', 'fitctx/one', 'fitctx/two', 'fitctx/zero'], output: ['fitctx/length'] }),
+    onnx.NodeProto.create({ name: 'fitctx/Positions', opType: 'Slice', input: [POSITIONS, 'fitctx/zero', 'fitctx/length', 'fitctx/zero'], output: ['fitctx/positions'] }),
+  ];
+  add.input[1] = 'fitctx/positions';
+  nodes.splice(nodes.indexOf(add), 0, ...slice);
+  return onnx.ModelProto.encode(m).finish();
+}
+
+/**
+ * Build-time transform of a Whisper merged decoder (optimum's `decoder_model_merged`: an If over
+ * `use_cache_branch`) so its first run, the one without a cache, projects only the LAST position
+ * onto the vocabulary. That run reads the whole decoder prompt (≈ 225 tokens with the clinical
+ * vocabulary prompt), and its output projection (d × 51,865, fp32) for every prompt position was
+ * most of its cost, for logits nobody reads: generation takes the last position's only. Inserted:
+ * Slice(hidden, [-1], [2^31 - 1], axes [1]) before the projection MatMul of the no-cache branch.
+ * The cached branch (one token per run) is untouched; the last position's logits are the same
+ * numbers (the projection is a plain fp32 MatMul, row by row).
+ */
+export function lastTokenLogits(model: Uint8Array): Uint8Array {
+  let m: InstanceType<typeof onnx.ModelProto>;
+  try {
+    m = onnx.ModelProto.decode(model);
+  } catch {
+    throw new TransformError('not an ONNX model (protobuf decode failed)');
+  }
+  const ifs = m.graph?.node?.filter((n) => n.opType === 'If') ?? [];
+  const branch = ifs.length === 1 ? ifs[0]?.attribute?.find((a) => a.name === 'else_branch')?.g : undefined;
+  if (!branch?.node) throw new TransformError('no If with an else_branch: not a merged Whisper decoder export');
+  const nodes = branch.node;
+  if (nodes.some((n) => n.name === 'lastlogits/Slice')) throw new TransformError('decoder already transformed');
+  const proj = nodes.filter((n) => n.opType === 'MatMul' && n.output?.[0] === 'logits');
+  const mm = proj[0];
+  const hidden = mm?.input?.[0];
+  if (proj.length !== 1 || !mm?.input || !hidden) throw new TransformError(`expected one MatMul making logits in the no-cache branch, found ${proj.length}`);
+  const int64 = (name: string, v: number): InstanceType<typeof onnx.TensorProto> =>
+    onnx.TensorProto.create({ name, dims: [1], dataType: onnx.TensorProto.DataType.INT64, int64Data: [v] });
+  branch.initializer = [...(branch.initializer ?? []), int64('lastlogits/minus_one', -1), int64('lastlogits/end', 2 ** 31 - 1), int64('lastlogits/one', 1)];
+  nodes.splice(
+    nodes.indexOf(mm),
+    0,
+    onnx.NodeProto.create({ name: 'lastlogits/Slice', opType: 'Slice', input: [hidden, 'lastlogits/minus_one', 'lastlogits/end', 'lastlogits/one'], output: ['lastlogits/hidden'] }),
+  );
+  mm.input[0] = 'lastlogits/hidden';
+  return onnx.ModelProto.encode(m).finish();
+}
