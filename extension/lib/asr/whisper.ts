@@ -22,9 +22,43 @@ export const CLINICAL_PROMPT =
   'pravastatin, tramadol, aspirin, ibuprofen, cyclobenzaprine, amoxicillin, allopurinol, apixaban, ' +
   'glipizide, spironolactone. 500 mg twice daily, 10 mg once daily.';
 
+/**
+ * Fitted encoder context (whisper.cpp's `audio_ctx`): the encoder sees only as many mel frames as
+ * the audio needs (plus `padS` of the padding after it, and at least `minS`), not always 30 s. Needs
+ * the encoder the build derives (scripts/whisper-context.ts); the shipped upstream export only
+ * takes 3,000 frames. Attention is quadratic in positions, so a 5 s utterance costs a fraction of a
+ * 30 s pass, and every decoder step reads fewer cross-attention positions. `minS` keeps short
+ * utterances accurate: with only a second or two of context Whisper drops and garbles words
+ * (asr.design.md, "Fitted context").
+ */
+export interface ContextFit {
+  minS: number;
+  padS: number;
+}
+export const DEFAULT_CONTEXT: ContextFit = { minS: 10, padS: 4 };
+
+/** mel frames (100 per second, even: the encoder's second convolution halves them) for `seconds` of audio */
+export function contextFrames(seconds: number, fit: ContextFit | null): number {
+  if (!fit) return 3000;
+  return Math.min(3000, 2 * Math.ceil(Math.max(fit.minS, seconds + fit.padS) * 50));
+}
+
+/** the features tensor transformers.js' processor returns ([1, 80, 3000]) */
+interface Features {
+  dims: readonly number[];
+  slice(...ranges: (null | [number, number])[]): Features;
+}
+
 /** The slice of a transformers.js ASR pipeline this needs. */
 export interface WhisperParts {
-  processor: (audio: Float32Array) => Promise<{ input_features: unknown }>;
+  /**
+   * The pipeline's processor; its `feature_extractor` takes `max_length` (samples: the waveform is
+   * zero-padded to it instead of to 30 s), which gives the same frames as cutting the 30 s
+   * features, for a fraction of the STFT work.
+   */
+  processor: ((audio: Float32Array) => Promise<{ input_features: unknown }>) & {
+    feature_extractor?: (audio: Float32Array, opts: { max_length: number }) => Promise<{ input_features: unknown }>;
+  };
   model: { generate: (opts: Record<string, unknown>) => Promise<unknown> };
   tokenizer: {
     encode: (text: string, opts: { add_special_tokens: boolean }) => number[];
@@ -88,6 +122,8 @@ export class WhisperTranscriber implements Transcriber {
   constructor(
     private readonly parts: WhisperParts,
     prompt: string | null,
+    /** null: always the full 30 s window (the upstream encoder) */
+    private readonly context: ContextFit | null = null,
   ) {
     const head = ['<|startoftranscript|>', '<|en|>', '<|transcribe|>'].map((t) => tokenId(parts, t));
     const noTs = tokenId(parts, '<|notimestamps|>');
@@ -110,13 +146,25 @@ export class WhisperTranscriber implements Transcriber {
     return one(word) || one(word[0]!.toUpperCase() + word.slice(1));
   }
 
+  /** log-mel features of `audio`, cut to the fitted context */
+  private async features(audio: Float32Array): Promise<unknown> {
+    const frames = contextFrames(audio.length / 16_000, this.context);
+    const fe = this.parts.processor.feature_extractor;
+    // 160 samples per mel frame (hop length)
+    if (frames < 3000 && fe && audio.length <= frames * 160) return (await fe(audio, { max_length: frames * 160 })).input_features;
+    const { input_features } = await this.parts.processor(audio);
+    const f = input_features as Features;
+    if (frames >= 3000 || !Array.isArray(f.dims) || f.dims.length !== 3 || (f.dims[2] ?? 0) <= frames) return input_features;
+    return f.slice(null, null, [0, frames]);
+  }
+
   /**
    * A packed window (≤ 30 s) with timestamps. transformers.js adds its WhisperTimeStampLogitsProcessor
    * when `return_timestamps` is set, and with `max_new_tokens` given it runs one plain generate (no
    * seek loop): one encoder pass per window.
    */
   async transcribeTimed(audio: Float32Array): Promise<TimedText[]> {
-    const { input_features } = await this.parts.processor(audio);
+    const input_features = await this.features(audio);
     const seconds = audio.length / 16_000;
     const maxNew = Math.min(MAX_POSITIONS - this.initTs.length - 1, Math.max(24, Math.ceil(seconds * 8) + 16));
     const out = await this.parts.model.generate({
@@ -132,7 +180,7 @@ export class WhisperTranscriber implements Transcriber {
   }
 
   async transcribe(audio: Float32Array, kind: 'final' | 'partial'): Promise<string> {
-    const { input_features } = await this.parts.processor(audio);
+    const input_features = await this.features(audio);
     const seconds = audio.length / 16_000;
     const maxNew = Math.min(MAX_POSITIONS - this.init.length - 1, 220, Math.max(16, Math.ceil(seconds * (kind === 'partial' ? 6 : 7))));
     const out = await this.parts.model.generate({
