@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/asr.ts [--models whisper-base,whisper-tiny] [--files a1-001,a1-002] [--pace realtime|fast]
  *                        [--prompt on|off] [--drug-names on|off] [--live same|whisper-tiny] [--window 28] [--pause 1500] [--maxwait 15] [--pause-scope track|conversation]
+ *                        [--close idle|pause] [--context fit|full] [--ctx-min 10] [--ctx-pad 4]
  *                        [--ext .output/chrome-mv3] [--out bench-asr.json] [--dir other/eval/set]
  *
  * `--hyp-out DIR` writes each visit's final text to DIR/<model>.<id>.hyp.txt (and its final segments,
@@ -24,7 +25,7 @@
  * p50/p95, word-count ratio, drug and dose mentions, model load time, peak renderer memory.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { launchWithExtension } from '../tests/e2e/lib/browser.ts';
 import { readWav } from '../tests/e2e/lib/wav.ts';
@@ -49,6 +50,12 @@ const windowS = Number(opt('window', '28'));
 const windowPauseMs = Number(opt('pause', '1500'));
 const windowMaxWaitS = Number(opt('maxwait', '15'));
 const windowPauseScope = opt('pause-scope', 'track');
+/** window closing: 'pause' (the product's default) or 'idle' (also whenever the decoder is free: lower final latency, lower accuracy; asr.design.md) */
+const windowClose = opt('close', 'pause');
+/** encoder context of the finals: 'full' (the product's default) or 'fit' (whisper.ts ContextFit; live decodes always fit) */
+const context = opt('context', 'full');
+const contextMinS = Number(opt('ctx-min', '10'));
+const contextPadS = Number(opt('ctx-pad', '4'));
 /** drug-name repair on the final text (extension/lib/asr/vocab.ts): on (the product's default) or off */
 const drugNames = opt('drug-names', 'on') !== 'off';
 const files = opt('files', readdirSync(AUDIO).filter((f) => /^[a-z0-9-]+\.ref\.txt$/.test(f)).map((f) => f.replace('.ref.txt', '')).join(',')).split(',');
@@ -168,7 +175,7 @@ for (const model of models) {
   // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper
   await page.evaluate('globalThis.__name = (f) => f');
   const load = await page.evaluate(
-    async ({ asset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, drugNames }) => {
+    async ({ asset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, windowClose, context, contextMinS, contextPadS, drugNames }) => {
       const g = globalThis as unknown as Record<string, unknown>;
       const w = new Worker(`/assets/${asset}`, { type: 'module', name: 'asr-bench' });
       const state = { status: null as unknown, segments: new Map<string, unknown>(), waits: new Map<number, (v: unknown) => void>(), feedT0: 0 };
@@ -180,14 +187,14 @@ for (const model of models) {
         else if (m.seq !== undefined) state.waits.get(m.seq)?.(m.stats ?? true);
       };
       const t0 = performance.now();
-      w.postMessage({ type: 'init', config: { model, baseUrl: chrome.runtime.getURL('/'), backend: 'auto', speakerMode: 'source', partials: true, prompt, vad: 'silero', liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, drugNames } });
+      w.postMessage({ type: 'init', config: { model, baseUrl: chrome.runtime.getURL('/'), backend: 'auto', speakerMode: 'source', partials: true, prompt, vad: 'silero', liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, windowClose, context, contextMinS, contextPadS, drugNames } });
       for (;;) {
         await new Promise((r) => setTimeout(r, 200));
         const s = state.status as { phase: string } | null;
         if (s && (s.phase === 'ready' || s.phase === 'error')) return { status: s, wallMs: performance.now() - t0 };
       }
     },
-    { asset: workerAsset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, drugNames },
+    { asset: workerAsset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, windowClose, context, contextMinS, contextPadS, drugNames },
   );
   const perFile: Record<string, unknown>[] = [];
   let totAudio = 0;
@@ -276,6 +283,7 @@ for (const model of models) {
     const ref = readFileSync(join(AUDIO, `${id}.ref.txt`), 'utf8');
     const hypOut = opt('hyp-out', '');
     if (hypOut) {
+      mkdirSync(hypOut, { recursive: true });
       writeFileSync(join(hypOut, `${model}.${id}.hyp.txt`), `${hyp}\n`);
       const segs = finals.map((s) => ({ t0: s.t0, t1: s.t1, source: s.source, text: s.text }));
       writeFileSync(join(hypOut, `${model}.${id}.segments.json`), `${JSON.stringify(segs)}\n`);
@@ -389,7 +397,8 @@ const report = {
   prompt,
   drugNames,
   liveModel,
-  window: { windowS, windowPauseMs, windowMaxWaitS },
+  window: { windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, windowClose },
+  context: { context, contextMinS, contextPadS },
   loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
   models: results,
   recommended: fit?.m ?? null,

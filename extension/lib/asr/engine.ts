@@ -53,6 +53,16 @@ export interface EngineOptions {
    * per-track pause closes a window at every turn and decodes each short turn in its own 30 s pass).
    */
   windowPauseScope?: 'track' | 'conversation';
+  /**
+   * When a window is closed besides the full / pause / wait rules: 'idle' (default) — also as soon
+   * as the decoder has nothing to do, so on a machine that keeps up each utterance is decoded the
+   * moment it ends (final text ≈ one short decode after the speech), and utterances pack into
+   * windows only while the decoder is busy (throughput when it is needed). 'pause' — only by those
+   * rules (the previous behaviour: a window waits for a pause of windowPauseMs).
+   */
+  windowClose?: 'idle' | 'pause';
+  /** with windowClose 'idle': the source must also have been silent this long after its last utterance (default 0) */
+  windowIdlePauseMs?: number;
   /** silence put between packed utterances (s), at most the real gap */
   gapS?: number;
   /**
@@ -64,7 +74,15 @@ export interface EngineOptions {
   drugNames?: boolean;
 }
 
-const WINDOW_DEFAULTS = { windowS: 28, windowPauseMs: 1500, windowMaxWaitS: 15, gapS: 0.3, windowPauseScope: 'track' as 'track' | 'conversation' };
+const WINDOW_DEFAULTS = {
+  windowS: 28,
+  windowPauseMs: 1500,
+  windowMaxWaitS: 15,
+  gapS: 0.3,
+  windowPauseScope: 'track' as 'track' | 'conversation',
+  windowClose: 'pause' as 'idle' | 'pause',
+  windowIdlePauseMs: 0,
+};
 
 export interface SegmentOut extends TranscriptSegment {
   /** end-of-speech → emit latency (finals only), for the stats */
@@ -318,6 +336,8 @@ export class AsrEngine {
       windowMaxWaitS: opts.windowMaxWaitS ?? WINDOW_DEFAULTS.windowMaxWaitS,
       gapS: opts.gapS ?? WINDOW_DEFAULTS.gapS,
       windowPauseScope: opts.windowPauseScope ?? WINDOW_DEFAULTS.windowPauseScope,
+      windowClose: opts.windowClose ?? WINDOW_DEFAULTS.windowClose,
+      windowIdlePauseMs: opts.windowIdlePauseMs ?? WINDOW_DEFAULTS.windowIdlePauseMs,
     };
     this.live = live ?? transcriber;
   }
@@ -420,7 +440,14 @@ export class AsrEngine {
       for (const o of this.tracks.values()) if (o !== t && (o.seg.inSpeech || now - o.lastSpeechWall < this.w.windowPauseMs)) paused = false;
     }
     const waited = pos - first.utt.speechEnd >= this.w.windowMaxWaitS * SAMPLE_RATE;
-    if (paused || waited) this.closeWindow(t);
+    if (paused || waited || this.idleCloses(t)) this.closeWindow(t);
+  }
+
+  /** windowClose 'idle': the decoder is free, nothing is queued, and this source paused windowIdlePauseMs */
+  private idleCloses(t: Track): boolean {
+    const last = t.window.items.at(-1);
+    if (this.w.windowClose !== 'idle' || this.busy || this.windows.length > 0 || !last) return false;
+    return this.w.windowIdlePauseMs === 0 || (!t.seg.inSpeech && t.seg.position - last.utt.speechEnd >= (this.w.windowIdlePauseMs / 1000) * SAMPLE_RATE);
   }
 
   private closeWindow(t: Track): void {
@@ -518,6 +545,9 @@ export class AsrEngine {
   private nextJob(): Job | null {
     const rec = this.recoveries.shift();
     if (rec) return rec;
+    // The decoder is free and nothing is queued: with windowClose 'idle', what has been said is
+    // decoded now rather than waiting for a pause (the window holds only closed utterances).
+    for (const t of this.tracks.values()) if (this.idleCloses(t)) this.closeWindow(t);
     const w = this.windows.shift();
     this.stats.queue = this.windows.length;
     if (w) {

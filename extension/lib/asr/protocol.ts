@@ -72,6 +72,14 @@ export const AsrConfig = z
     windowMaxWaitS: z.number().min(0).max(120).optional(),
     /** 'track' (default): a source's own pause closes its window; 'conversation': only a pause of every source */
     windowPauseScope: z.enum(['track', 'conversation']).optional(),
+    /** 'idle' (default): a window also closes whenever the decoder is free; 'pause': only on a pause, when full or after windowMaxWaitS */
+    windowClose: z.enum(['idle', 'pause']).optional(),
+    /** encoder context of the final decodes: 'full' (default) = always 30 s; 'fit' = the audio's length (+ contextPadS, ≥ contextMinS). Live decodes always use the fitted one. */
+    context: z.enum(['fit', 'full']).optional(),
+    /** fitted context: at least this many seconds (default 10) */
+    contextMinS: z.number().min(1).max(30).optional(),
+    /** fitted context: this much of the padding after the audio (default 4 s) */
+    contextPadS: z.number().min(0).max(30).optional(),
     /** repair misheard drug names in medication talk (vocab.ts); default true, false for the bench's control */
     drugNames: z.boolean().optional(),
     /** WASM threads; default hardwareConcurrency when cross-origin isolated, else 1 */

@@ -8,7 +8,7 @@ import { FromWorker, ToWorker, type AsrConfig, type AsrStats, type AsrStatus } f
 import { instrumentSessions, type RunKind } from './sessions.ts';
 import { SileroVad, type OrtLike } from './silero.ts';
 import { EnergyVad, type FrameScorer } from './vad.ts';
-import { CLINICAL_PROMPT, WhisperTranscriber, type WhisperParts } from './whisper.ts';
+import { CLINICAL_PROMPT, DEFAULT_CONTEXT, WhisperTranscriber, type ContextFit, type WhisperParts } from './whisper.ts';
 
 /**
  * The ASR worker: a dedicated module worker spawned by the offscreen document, so Whisper's
@@ -161,7 +161,11 @@ async function load(cfg: AsrConfig): Promise<boolean> {
     }
   }
 
-  const transcriber = new WhisperTranscriber(parts, cfg.prompt ? CLINICAL_PROMPT : null);
+  const prompt = cfg.prompt ? CLINICAL_PROMPT : null;
+  // Finals (packed windows, recoveries): a full 30 s encoder context unless the config asks for a
+  // fitted one: fitted, Whisper in WASM left more utterances out of packed windows (asr.design.md,
+  // "Fitted context"). Live text: always the fitted context, which is what makes it cheap enough to run.
+  const transcriber = new WhisperTranscriber(parts, prompt, cfg.context === 'fit' ? fittedContext(cfg) : null);
   // Warm-up: the first decode compiles kernels; do it now, not on the clinician's first sentence.
   try {
     await transcriber.transcribeTimed(new Float32Array(16_000));
@@ -169,24 +173,29 @@ async function load(cfg: AsrConfig): Promise<boolean> {
     setStatus({ phase: 'error', error: { code: 'decode_failed', file: null } });
     return false;
   }
-  // Optional second, smaller model for live text only (asr.design.md "Live pass"). If it does not
-  // load, live text comes from the final model: the visit does not depend on it.
-  liveRef = null;
+  // Live text from the final model, fitted context; or from an optional second, smaller model
+  // (asr.design.md "Live pass"): if that does not load, from the final model. The visit does not depend on it.
+  liveRef = new WhisperTranscriber(parts, prompt, fittedContext(cfg));
   if (cfg.liveModel && cfg.liveModel !== 'same' && cfg.liveModel !== cfg.model) {
     try {
       const lp = (await pipeline('automatic-speech-recognition', cfg.liveModel, { dtype: 'q8', device: backend })) as unknown as WhisperParts;
       instrumentSessions(lp, timed);
-      const lt = new WhisperTranscriber(lp, null);
+      const lt = new WhisperTranscriber(lp, null, fittedContext(cfg));
       await lt.transcribe(new Float32Array(16_000), 'partial');
       liveRef = lt;
     } catch {
-      liveRef = null;
+      /* keep the final model's live transcriber */
     }
   }
   engine = await makeEngine(cfg);
   setStatus({ phase: 'ready', backend, vad, progress: 1, loadMs: Math.round(performance.now() - t0) });
   transcriberRef = transcriber;
   return true;
+}
+
+/** the fitted encoder context the config asks for (the build ships encoders that take any length: scripts/whisper-context.ts) */
+function fittedContext(cfg: AsrConfig): ContextFit {
+  return { minS: cfg.contextMinS ?? DEFAULT_CONTEXT.minS, padS: cfg.contextPadS ?? DEFAULT_CONTEXT.padS };
 }
 
 /** time inside onnxruntime, per kind of session (stats.runtime); reset with each visit's engine */
@@ -265,6 +274,7 @@ async function makeEngine(cfg: AsrConfig): Promise<AsrEngine> {
       windowPauseMs: cfg.windowPauseMs,
       windowMaxWaitS: cfg.windowMaxWaitS,
       windowPauseScope: cfg.windowPauseScope,
+      windowClose: cfg.windowClose,
       drugNames: cfg.drugNames,
     },
     t,

@@ -49,7 +49,7 @@ async function feed(engine: AsrEngine, source: 'mic' | 'tab', audio: Float32Arra
 /** three 1.5 s utterances, 0.8 s apart, packed into one window by `t`; returns the engine and everything it emitted */
 async function threeUtterances(t: Transcriber): Promise<{ e: AsrEngine; out: SegmentOut[] }> {
   const out: SegmentOut[] = [];
-  const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 3000 }, t, () => new EnergyVad(), (s) => out.push(s));
+  const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 3000, windowClose: 'pause' }, t, () => new EnergyVad(), (s) => out.push(s));
   for (let k = 0; k < 3; k++) {
     await feed(e, 'mic', tone(1.5));
     await feed(e, 'mic', silence(0.8));
@@ -128,7 +128,7 @@ describe('AsrEngine', () => {
   it('packs consecutive utterances into one window decode, and splits the text back per utterance', async () => {
     const t = new FakeTranscriber(1);
     const out: SegmentOut[] = [];
-    const e = new AsrEngine({ speakerMode: 'source', partials: false, partialEveryS: 2, windowPauseMs: 3000 }, t, () => new EnergyVad(), (s) => out.push(s));
+    const e = new AsrEngine({ speakerMode: 'source', partials: false, partialEveryS: 2, windowPauseMs: 3000, windowClose: 'pause' }, t, () => new EnergyVad(), (s) => out.push(s));
     await feed(e, 'mic', silence(0.5));
     for (let k = 0; k < 4; k++) {
       await feed(e, 'mic', tone(1.5));
@@ -155,7 +155,7 @@ describe('AsrEngine', () => {
       },
     };
     const out: SegmentOut[] = [];
-    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 5000 }, t, () => new EnergyVad(), (s) => out.push(s));
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 5000, windowClose: 'pause' }, t, () => new EnergyVad(), (s) => out.push(s));
     await feed(e, 'mic', tone(1));
     await feed(e, 'mic', silence(0.8));
     await feed(e, 'mic', tone(1));
@@ -203,7 +203,7 @@ describe('AsrEngine', () => {
       }
     }
     const out: SegmentOut[] = [];
-    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 3000 }, new Sparse(1), () => new EnergyVad(), (s) => out.push(s));
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 3000, windowClose: 'pause' }, new Sparse(1), () => new EnergyVad(), (s) => out.push(s));
     await feed(e, 'mic', tone(1.2));
     await feed(e, 'mic', silence(0.8));
     await feed(e, 'mic', tone(8));
@@ -259,7 +259,7 @@ describe('AsrEngine', () => {
   it('closes a window when it fills', async () => {
     const t = new FakeTranscriber(1);
     const out: SegmentOut[] = [];
-    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowS: 6, windowPauseMs: 5000 }, t, () => new EnergyVad(), (s) => out.push(s));
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowS: 6, windowPauseMs: 5000, windowClose: 'pause' }, t, () => new EnergyVad(), (s) => out.push(s));
     for (let k = 0; k < 6; k++) {
       await feed(e, 'mic', tone(1.5));
       await feed(e, 'mic', silence(0.7));
@@ -318,7 +318,7 @@ describe('AsrEngine', () => {
       const t = new FakeTranscriber(1);
       const out: SegmentOut[] = [];
       let now = 0;
-      const e = new AsrEngine({ speakerMode: 'source', partials: false, partialEveryS: 2, windowPauseMs: 1500, windowMaxWaitS: 60, windowPauseScope: scope }, t, () => new EnergyVad(), (s) => out.push(s), () => now);
+      const e = new AsrEngine({ speakerMode: 'source', partials: false, partialEveryS: 2, windowPauseMs: 1500, windowMaxWaitS: 60, windowPauseScope: scope, windowClose: 'pause' }, t, () => new EnergyVad(), (s) => out.push(s), () => now);
       const mic: Float32Array[] = [];
       const tab: Float32Array[] = [];
       for (let k = 0; k < 4; k++) {
@@ -352,6 +352,75 @@ describe('AsrEngine', () => {
     expect(conv.finals.filter((s) => s.source === 'mic')).toHaveLength(4);
     expect(conv.finals.filter((s) => s.source === 'tab')).toHaveLength(4);
     expect(conv.finals.every((s) => s.speaker === (s.source === 'mic' ? 'clinician' : 'remote'))).toBe(true);
+  });
+
+  it("windowClose 'idle': a free decoder decodes each utterance as soon as it ends, without waiting for a pause ('pause', the default, waits)", async () => {
+    const t = new FakeTranscriber(1);
+    const out: SegmentOut[] = [];
+    // a 30 s pause rule and a 60 s wait bound: only the idle rule can close these windows
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 30_000, windowMaxWaitS: 60, windowClose: 'idle' }, t, () => new EnergyVad(), (s) => out.push(s));
+    for (let k = 0; k < 3; k++) {
+      await feed(e, 'mic', tone(1.5));
+      await feed(e, 'mic', silence(0.8));
+      await new Promise((r) => setTimeout(r, 20)); // the decode (1 ms) finishes while the speaker draws breath
+      expect(out.filter((s) => s.final)).toHaveLength(k + 1); // this utterance's final is out before the next one starts
+    }
+    expect(t.calls.filter((c) => c.kind === 'window')).toHaveLength(3); // one decode per utterance
+    const pause = new FakeTranscriber(1);
+    const held: SegmentOut[] = [];
+    const p = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 30_000, windowMaxWaitS: 60 }, pause, () => new EnergyVad(), (s) => held.push(s));
+    await feed(p, 'mic', tone(1.5));
+    await feed(p, 'mic', silence(0.8));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(held).toHaveLength(0); // 'pause' waits for its pause rule
+    await p.flush();
+    expect(held.filter((s) => s.final)).toHaveLength(1);
+  });
+
+  it("windowClose 'idle' with windowIdlePauseMs: a free decoder still waits for that much silence after the source's last utterance", async () => {
+    const t = new FakeTranscriber(1);
+    const out: SegmentOut[] = [];
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 30_000, windowMaxWaitS: 60, windowClose: 'idle', windowIdlePauseMs: 1000 }, t, () => new EnergyVad(), (s) => out.push(s));
+    await feed(e, 'mic', tone(1.5));
+    await feed(e, 'mic', silence(0.8)); // the VAD has closed the utterance; 0.8 s < 1 s of pause
+    await new Promise((r) => setTimeout(r, 20));
+    expect(out).toHaveLength(0);
+    await feed(e, 'mic', tone(1.5)); // the speaker goes on: both utterances wait together
+    await feed(e, 'mic', silence(1.5));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(out.filter((s) => s.final)).toHaveLength(2);
+    expect(t.calls.filter((c) => c.kind === 'window')).toHaveLength(1);
+  });
+
+  it("windowClose 'idle': utterances that end while the decoder is busy pack into the next window", async () => {
+    // each decode takes 3 s of speech time: the 2nd-4th utterances end during the first decode
+    let release: (() => void) | null = null;
+    const calls: number[] = [];
+    const t: Transcriber = {
+      transcribe: async () => 'x',
+      transcribeTimed: async (audio) => {
+        calls.push(audio.length);
+        await new Promise<void>((r) => (release = r));
+        return [{ start: 0, end: audio.length / SAMPLE_RATE, text: `window${calls.length}` }];
+      },
+    };
+    const out: SegmentOut[] = [];
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowClose: 'idle' }, t, () => new EnergyVad(), (s) => out.push(s));
+    for (let k = 0; k < 4; k++) {
+      await feed(e, 'mic', tone(1.5));
+      await feed(e, 'mic', silence(0.8));
+    }
+    expect(calls).toHaveLength(1); // the first utterance, alone, as soon as it ended
+    const r1 = release as (() => void) | null;
+    r1?.();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toHaveLength(2); // then the three that ended meanwhile, in one window
+    expect(calls[1]).toBeGreaterThan(3 * 1.5 * SAMPLE_RATE);
+    const r2 = release as (() => void) | null;
+    r2?.();
+    await e.flush();
+    expect(out.filter((s) => s.final)).toHaveLength(4);
+    expect(e.stats.decodes.utterances).toBe(4);
   });
 
   it('emits partials for long speech, then a final with the same id', async () => {
