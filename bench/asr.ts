@@ -44,8 +44,8 @@ const EXT = resolve(ROOT, opt('ext', '.output/chrome-mv3'));
 const models = opt('models', 'whisper-base,whisper-tiny').split(',');
 const pace = opt('pace', 'realtime') as 'realtime' | 'fast';
 const prompt = opt('prompt', 'on') === 'on';
-/** live pass model: 'same' (default) or e.g. whisper-tiny beside the final model */
-const liveModel = opt('live', 'same');
+/** live pass model: 'whisper-tiny' beside the final model (the product default, lib/offscreen/index.ts) or 'same' (live text from the final model) */
+const liveModel = opt('live', 'whisper-tiny');
 const windowS = Number(opt('window', '28'));
 const windowPauseMs = Number(opt('pause', '1500'));
 const windowMaxWaitS = Number(opt('maxwait', '15'));
@@ -58,6 +58,8 @@ const contextMinS = Number(opt('ctx-min', '10'));
 const contextPadS = Number(opt('ctx-pad', '4'));
 /** drug-name repair on the final text (extension/lib/asr/vocab.ts): on (the product's default) or off */
 const drugNames = opt('drug-names', 'on') !== 'off';
+/** the clinical prompt on live decodes of the final model (--live same) */
+const livePrompt = opt('live-prompt', 'on') !== 'off';
 const files = opt('files', readdirSync(AUDIO).filter((f) => /^[a-z0-9-]+\.ref\.txt$/.test(f)).map((f) => f.replace('.ref.txt', '')).join(',')).split(',');
 
 interface Visit extends LabelledVisit {
@@ -175,7 +177,7 @@ for (const model of models) {
   // tsx (esbuild keepNames) wraps named functions in __name(); the page has no such helper
   await page.evaluate('globalThis.__name = (f) => f');
   const load = await page.evaluate(
-    async ({ asset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, windowClose, context, contextMinS, contextPadS, drugNames }) => {
+    async ({ asset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, windowClose, context, contextMinS, contextPadS, drugNames, livePrompt }) => {
       const g = globalThis as unknown as Record<string, unknown>;
       const w = new Worker(`/assets/${asset}`, { type: 'module', name: 'asr-bench' });
       const state = { status: null as unknown, segments: new Map<string, unknown>(), waits: new Map<number, (v: unknown) => void>(), feedT0: 0 };
@@ -187,14 +189,14 @@ for (const model of models) {
         else if (m.seq !== undefined) state.waits.get(m.seq)?.(m.stats ?? true);
       };
       const t0 = performance.now();
-      w.postMessage({ type: 'init', config: { model, baseUrl: chrome.runtime.getURL('/'), backend: 'auto', speakerMode: 'source', partials: true, prompt, vad: 'silero', liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, windowClose, context, contextMinS, contextPadS, drugNames } });
+      w.postMessage({ type: 'init', config: { model, baseUrl: chrome.runtime.getURL('/'), backend: 'auto', speakerMode: 'source', partials: true, prompt, vad: 'silero', liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, windowClose, context, contextMinS, contextPadS, drugNames, livePrompt } });
       for (;;) {
         await new Promise((r) => setTimeout(r, 200));
         const s = state.status as { phase: string } | null;
         if (s && (s.phase === 'ready' || s.phase === 'error')) return { status: s, wallMs: performance.now() - t0 };
       }
     },
-    { asset: workerAsset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, windowClose, context, contextMinS, contextPadS, drugNames },
+    { asset: workerAsset, model, prompt, liveModel, windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, windowClose, context, contextMinS, contextPadS, drugNames, livePrompt },
   );
   const perFile: Record<string, unknown>[] = [];
   let totAudio = 0;
@@ -274,7 +276,7 @@ for (const model of models) {
     })) as {
       feedMs: number;
       wallMs: number;
-      stats: { audioS: number; decodeMs: number; rtf: number; latencyMs: { p50: number; p95: number }; textLatencyMs?: { p50: number | null; p95: number | null }; decodes: unknown; speechS: number; runtime?: Record<string, number> };
+      stats: { audioS: number; decodeMs: number; rtf: number; latencyMs: { p50: number; p95: number }; textLatencyMs?: { p50: number | null; p95: number | null; samples?: number[] }; decodes: unknown; speechS: number; runtime?: Record<string, number> };
       segments: { t0: number; t1: number; text: string; final: boolean; source: string; speaker: string; latencyMs: number | null }[];
     };
     const cpuS = cpuDelta(cpu0, rendererCpu(l.profileDir));
@@ -315,7 +317,7 @@ for (const model of models) {
     totHyp += w.hypWords;
     for (const s of finals) if (s.latencyMs !== null) lat.push(s.latencyMs);
     const tl = run.stats.textLatencyMs;
-    if (tl?.p50 != null) textLat.push(tl.p50);
+    textLat.push(...(tl?.samples ?? []));
     const speakers = tele ? { micClinician: finals.filter((s) => s.source === 'mic').every((s) => s.speaker === 'clinician'), tabRemote: finals.filter((s) => s.source === 'tab').every((s) => s.speaker === 'remote') } : null;
     perFile.push({
       file: id,
@@ -335,7 +337,7 @@ for (const model of models) {
       // renderer CPU seconds (all threads: VAD + decoding + page) over visit seconds; wall RTF above is load-sensitive
       cpuRtf: r3(cpuS / audioS),
       wallAfterEndS: r3((run.wallMs - run.feedMs) / 1000),
-      textLatencyMs: run.stats.textLatencyMs ?? null,
+      textLatencyMs: tl ? { p50: tl.p50, p95: tl.p95 } : null,
       loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
       latencyMs: { p50: r3(p(finals.flatMap((s) => (s.latencyMs === null ? [] : [s.latencyMs])), 50)), p95: r3(p(finals.flatMap((s) => (s.latencyMs === null ? [] : [s.latencyMs])), 95)) },
       finals: finals.length,
@@ -373,6 +375,8 @@ for (const model of models) {
       rtf: r3(totDecode / 1000 / Math.max(1, totAudio)),
       cpuRtf: r3(totCpu / Math.max(1, totAudio)),
       latencyMs: { p50: r3(p(lat, 50)), p95: r3(p(lat, 95)), n: lat.length },
+      // end of speech → first text covering the utterance (live draft or final), pooled over the visits
+      textLatencyMs: { p50: r3(p(textLat, 50)), p95: r3(p(textLat, 95)), n: textLat.length },
       wordRatio: r3(totHyp / Math.max(1, totRef)),
       drugMentions: { ...drugs, rate: r3(drugs.hit / Math.max(1, drugs.ref)) },
       doseMentions: { ...doses, rate: r3(doses.hit / Math.max(1, doses.ref)) },
@@ -397,6 +401,7 @@ const report = {
   prompt,
   drugNames,
   liveModel,
+  livePrompt,
   window: { windowS, windowPauseMs, windowMaxWaitS, windowPauseScope, windowClose },
   context: { context, contextMinS, contextPadS },
   loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),

@@ -26,8 +26,11 @@ export const AsrStats = z
       .strict(),
     /** end of speech → final text, per utterance */
     latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable(), n: z.number() }).strict(),
-    /** end of speech → first text covering the utterance (live draft or final) */
-    textLatencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable(), n: z.number() }).strict().optional(),
+    /** end of speech → first text covering the utterance (live draft or final); samples: every value, for pooling across visits in bench/asr */
+    textLatencyMs: z
+      .object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable(), n: z.number(), samples: z.array(z.number()).max(20_000).optional() })
+      .strict()
+      .optional(),
     /**
      * time inside onnxruntime per session (encoder = one 30 s window pass, decoder = one token step),
      * all models; decodeMs minus these is transformers.js' own work (features, logits processing)
@@ -64,6 +67,8 @@ export const AsrConfig = z
      * second, smaller model (e.g. 'whisper-tiny') loaded beside it
      */
     liveModel: z.union([z.literal('same'), ModelId]).optional(),
+    /** the clinical prompt on live decodes of the final model (default true; a second live model never has it) */
+    livePrompt: z.boolean().optional(),
     /** packed audio per final decode, seconds (default 28; Whisper's window is 30) */
     windowS: z.number().min(2).max(29.5).optional(),
     /** a pause this long closes a source's window (default 1500 ms) */
@@ -72,7 +77,7 @@ export const AsrConfig = z
     windowMaxWaitS: z.number().min(0).max(120).optional(),
     /** 'track' (default): a source's own pause closes its window; 'conversation': only a pause of every source */
     windowPauseScope: z.enum(['track', 'conversation']).optional(),
-    /** 'idle' (default): a window also closes whenever the decoder is free; 'pause': only on a pause, when full or after windowMaxWaitS */
+    /** 'pause' (default): a window closes on a pause, when full or after windowMaxWaitS; 'idle': also whenever the decoder is free (per-utterance finals) */
     windowClose: z.enum(['idle', 'pause']).optional(),
     /** encoder context of the final decodes: 'full' (default) = always 30 s; 'fit' = the audio's length (+ contextPadS, ≥ contextMinS). Live decodes always use the fitted one. */
     context: z.enum(['fit', 'full']).optional(),
@@ -104,3 +109,14 @@ export const FromWorker = z.discriminatedUnion('type', [
   z.object({ type: z.literal('stats'), seq: z.number().int(), stats: AsrStats }).strict(),
 ]);
 export type FromWorker = z.infer<typeof FromWorker>;
+
+/**
+ * The live-pass model for a machine: whisper-tiny beside the final model where the browser reports
+ * 8 GB or more (navigator.deviceMemory, which Chrome caps at 8), else live text from the final model.
+ * The second model costs ~150 MB of WASM heap (peak renderer RSS ~1.56 GB instead of ~1.3-1.5 GB);
+ * without it, live text falls behind on this 2-core CPU (asr.design.md, "Live pass and latency").
+ * Unknown memory counts as enough: deviceMemory is missing only outside secure contexts.
+ */
+export function liveModelFor(deviceMemoryGb: number | undefined): 'whisper-tiny' | 'same' {
+  return deviceMemoryGb === undefined || deviceMemoryGb >= 8 ? 'whisper-tiny' : 'same';
+}

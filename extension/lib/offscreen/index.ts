@@ -2,7 +2,7 @@ import browser from 'webextension-polyfill';
 import { CaptureSession } from '../audio/capture.ts';
 import { AsrClient } from '../asr/client.ts';
 import AsrWorker from '../asr/worker.ts?worker';
-import type { AsrConfig } from '../asr/protocol.ts';
+import { liveModelFor, type AsrConfig } from '../asr/protocol.ts';
 import { CodedError, type CaptureStatus } from '../../../shared/messages.ts';
 import { emit, listen } from '../messaging/index.ts';
 import { indexedDbKeyStore, openInstallSigner } from '../audit/index.ts';
@@ -27,6 +27,11 @@ function asrConfig(telehealth: boolean): AsrConfig {
     // telehealth: mic = clinician, tab = remote party; one in-room mic: unlabelled (no diarization)
     speakerMode: telehealth ? 'source' : 'unlabelled',
     partials: true,
+    // Live drafts and partials from whisper-tiny beside base (fitted context, no prompt) on machines
+    // with 8 GB or more: a draft costs ~0.4 s instead of ~0.8-0.9 s, so live text keeps up while
+    // the final windows decode (bench/asr --pace realtime, asr.design.md "Live pass and latency").
+    // If tiny does not load, live text comes from base (worker.ts).
+    liveModel: liveModelFor((navigator as Navigator & { deviceMemory?: number }).deviceMemory),
     // The clinical-vocabulary prompt (a public top-prescribed list, asr.design.md) is ON.
     // Whole dev set (bench/asr --pace fast, whisper-base, same build and day): WER 14.0% → 12.6%,
     // drug names 10 → 14 of 27 mentions, CPU per audio second unchanged (0.952 both). It used to
