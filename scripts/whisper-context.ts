@@ -31,13 +31,21 @@ const POSITIONS = 'embed_positions.weight';
 
 export class TransformError extends Error {}
 
-export function fitEncoderContext(model: Uint8Array): Uint8Array {
-  let m: InstanceType<typeof onnx.ModelProto>;
+function decodeModel(model: Uint8Array): InstanceType<typeof onnx.ModelProto> {
   try {
-    m = onnx.ModelProto.decode(model);
+    return onnx.ModelProto.decode(model);
   } catch {
     throw new TransformError('not an ONNX model (protobuf decode failed)');
   }
+}
+
+/** a one-element INT64 initializer (Slice starts, ends and axes) */
+function int64(name: string, v: number): InstanceType<typeof onnx.TensorProto> {
+  return onnx.TensorProto.create({ name, dims: [1], dataType: onnx.TensorProto.DataType.INT64, int64Data: [v] });
+}
+
+export function fitEncoderContext(model: Uint8Array): Uint8Array {
+  const m = decodeModel(model);
   const g = m.graph;
   if (!g?.node || !g.initializer) throw new TransformError('ONNX model has no graph');
   const nodes = g.node;
@@ -48,8 +56,6 @@ export function fitEncoderContext(model: Uint8Array): Uint8Array {
   const add = adds[0];
   const x = add?.input?.[0];
   if (adds.length !== 1 || !add?.input || !x) throw new TransformError(`expected one Add of ${POSITIONS}, found ${adds.length}`);
-  const int64 = (name: string, v: number): InstanceType<typeof onnx.TensorProto> =>
-    onnx.TensorProto.create({ name, dims: [1], dataType: onnx.TensorProto.DataType.INT64, int64Data: [v] });
   g.initializer.push(int64('fitctx/zero', 0), int64('fitctx/one', 1), int64('fitctx/two', 2));
   const slice = [
     onnx.NodeProto.create({ name: 'fitctx/Shape', opType: 'Shape', input: [x], output: ['fitctx/shape'] }),
@@ -72,12 +78,7 @@ export function fitEncoderContext(model: Uint8Array): Uint8Array {
  * numbers (the projection is a plain fp32 MatMul, row by row).
  */
 export function lastTokenLogits(model: Uint8Array): Uint8Array {
-  let m: InstanceType<typeof onnx.ModelProto>;
-  try {
-    m = onnx.ModelProto.decode(model);
-  } catch {
-    throw new TransformError('not an ONNX model (protobuf decode failed)');
-  }
+  const m = decodeModel(model);
   const ifs = m.graph?.node?.filter((n) => n.opType === 'If') ?? [];
   const branch = ifs.length === 1 ? ifs[0]?.attribute?.find((a) => a.name === 'else_branch')?.g : undefined;
   if (!branch?.node) throw new TransformError('no If with an else_branch: not a merged Whisper decoder export');
@@ -87,8 +88,6 @@ export function lastTokenLogits(model: Uint8Array): Uint8Array {
   const mm = proj[0];
   const hidden = mm?.input?.[0];
   if (proj.length !== 1 || !mm?.input || !hidden) throw new TransformError(`expected one MatMul making logits in the no-cache branch, found ${proj.length}`);
-  const int64 = (name: string, v: number): InstanceType<typeof onnx.TensorProto> =>
-    onnx.TensorProto.create({ name, dims: [1], dataType: onnx.TensorProto.DataType.INT64, int64Data: [v] });
   branch.initializer = [...(branch.initializer ?? []), int64('lastlogits/minus_one', -1), int64('lastlogits/end', 2 ** 31 - 1), int64('lastlogits/one', 1)];
   nodes.splice(
     nodes.indexOf(mm),
