@@ -545,6 +545,14 @@ export class AsrEngine {
   private nextJob(): Job | null {
     const rec = this.recoveries.shift();
     if (rec) return rec;
+    // With pause-closed windows a draft (a fraction of a window's decode) goes before a queued
+    // window: an utterance that closed while a window was decoding gets its first text next, not
+    // one window later. Utterances of queued windows are drafted too (oldest first): their final
+    // may be a window or two away. Not while flushing (the visit stopped: finals only).
+    if (this.w.windowClose === 'pause' && !this.flushing) {
+      const d = this.draftJob([...this.windows.map((w) => ({ track: w.track, items: w.items })), ...[...this.tracks.values()].map((t) => ({ track: t, items: t.window.items }))]);
+      if (d) return d;
+    }
     // The decoder is free and nothing is queued: with windowClose 'idle', what has been said is
     // decoded now rather than waiting for a pause (the window holds only closed utterances).
     for (const t of this.tracks.values()) if (this.idleCloses(t)) this.closeWindow(t);
@@ -612,25 +620,9 @@ export class AsrEngine {
       };
     }
     if (!this.opts.partials || !this.keepsUp()) return null;
-    // drafts: closed utterances waiting in an open window, oldest first
-    for (const t of this.tracks.values()) {
-      const p = t.window.items.find((x) => !x.drafted && !x.done);
-      if (!p) continue;
-      p.drafted = true;
-      this.stats.decodes.draft++;
-      return {
-        kind: 'draft',
-        audio: p.utt.audio,
-        done: (r) => {
-          if (p.done || typeof r !== 'string') return;
-          const clean = this.tidy(r);
-          if (!clean) return;
-          if (p.endWall !== null && !p.texted) this.stats.textLatencyMs.push(Math.max(0, this.now() - p.endWall));
-          p.texted = true;
-          this.emitPartialText(t, p.id, p.utt, clean);
-        },
-      };
-    }
+    // drafts ('idle' close): closed utterances waiting in an open window, oldest first
+    const d = this.draftJob([...this.tracks.values()].map((t) => ({ track: t, items: t.window.items })));
+    if (d) return d;
     // partials: open utterances with ≥ partialEveryS of new speech
     for (const t of this.tracks.values()) {
       if (!t.seg.inSpeech || !t.openId) continue;
@@ -648,6 +640,30 @@ export class AsrEngine {
           if (t.openId !== id || typeof r !== 'string') return;
           const clean = this.tidy(r);
           if (clean) this.emitPartialText(t, id, snap, clean);
+        },
+      };
+    }
+    return null;
+  }
+
+  /** a live draft of the first closed utterance in `groups` without one, when live text is on and affordable */
+  private draftJob(groups: { track: Track; items: Pending[] }[]): Job | null {
+    if (!this.opts.partials || !this.keepsUp()) return null;
+    for (const { track: t, items } of groups) {
+      const p = items.find((x) => !x.drafted && !x.done);
+      if (!p) continue;
+      p.drafted = true;
+      this.stats.decodes.draft++;
+      return {
+        kind: 'draft',
+        audio: p.utt.audio,
+        done: (r) => {
+          if (p.done || typeof r !== 'string') return;
+          const clean = this.tidy(r);
+          if (!clean) return;
+          if (p.endWall !== null && !p.texted) this.stats.textLatencyMs.push(Math.max(0, this.now() - p.endWall));
+          p.texted = true;
+          this.emitPartialText(t, p.id, p.utt, clean);
         },
       };
     }

@@ -448,6 +448,34 @@ describe('AsrEngine', () => {
 });
 
 describe('AsrEngine on a slow decoder', () => {
+  it('drafts an utterance that closed while a window was decoding before the next window (pause-closed windows)', async () => {
+    const calls: string[] = [];
+    const t: Transcriber = {
+      transcribe: async () => {
+        calls.push('draft');
+        return 'draft text';
+      },
+      transcribeTimed: async (audio) => {
+        calls.push('window');
+        await new Promise((r) => setTimeout(r, 400)); // a window decode outlasts the next utterance and its pause
+        return [{ start: 0, end: audio.length / SAMPLE_RATE, text: 'final text' }];
+      },
+    };
+    const out: SegmentOut[] = [];
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: true, partialEveryS: 30, windowClose: 'pause' }, t, () => new EnergyVad(), (s) => out.push(s));
+    await feed(e, 'mic', tone(1.5), true);
+    await feed(e, 'mic', silence(2.5), true); // window 1 closes on the pause and starts decoding
+    await feed(e, 'mic', tone(1.5), true);
+    await feed(e, 'mic', silence(2.5), true); // window 2 queues behind it
+    await new Promise((r) => setTimeout(r, 1500)); // both windows decode before the visit stops (a flush drafts nothing)
+    await e.flush();
+    const second = calls.indexOf('window', calls.indexOf('window') + 1);
+    expect(second).toBeGreaterThan(0);
+    // the second utterance's draft ran between the two windows
+    expect(calls.slice(calls.indexOf('window') + 1, second)).toContain('draft');
+    expect(out.filter((s) => s.final).map((s) => s.text)).toEqual(['final text', 'final text']);
+  });
+
   it('skips live partials when decodes take longer than half the partial interval', async () => {
     let clock = 0;
     const slow: Transcriber = {
