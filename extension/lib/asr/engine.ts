@@ -549,7 +549,7 @@ export class AsrEngine {
     // one window later. Utterances of queued windows are drafted too (oldest first): their final
     // may be a window or two away. Not while flushing (the visit stopped: finals only).
     if (this.w.windowClose === 'pause' && !this.flushing) {
-      const d = this.draftJob([...this.windows, ...[...this.tracks.values()].map((t) => ({ track: t, items: t.window.items }))]);
+      const d = this.draftJob([...this.windows, ...this.openWindows()]);
       if (d) return d;
     }
     // The decoder is free and nothing is queued: with windowClose 'idle', what has been said is
@@ -619,9 +619,11 @@ export class AsrEngine {
       };
     }
     if (!this.opts.partials || !this.keepsUp()) return null;
-    // drafts ('idle' close): closed utterances waiting in an open window, oldest first
-    const d = this.draftJob([...this.tracks.values()].map((t) => ({ track: t, items: t.window.items })));
-    if (d) return d;
+    // drafts ('idle' close; pause-closed windows had theirs above): closed utterances waiting in an open window, oldest first
+    if (this.w.windowClose === 'idle') {
+      const d = this.draftJob(this.openWindows());
+      if (d) return d;
+    }
     // partials: open utterances with ≥ partialEveryS of new speech
     for (const t of this.tracks.values()) {
       if (!t.seg.inSpeech || !t.openId) continue;
@@ -643,6 +645,11 @@ export class AsrEngine {
       };
     }
     return null;
+  }
+
+  /** each source's open window (closed utterances waiting for a pause or a free decoder) */
+  private openWindows(): { track: Track; items: Pending[] }[] {
+    return [...this.tracks.values()].map((t) => ({ track: t, items: t.window.items }));
   }
 
   /** a live draft of the first closed utterance in `groups` without one, when live text is on and affordable */
