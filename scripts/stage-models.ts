@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { TransformError, TRANSFORMS, type TransformName } from './whisper-context.ts';
+import { applyTransforms, TransformError, type TransformName } from './whisper-context.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const OUT = resolve(process.env.SCRIBE_STAGE_OUT ?? join(ROOT, '.models'));
@@ -30,8 +30,8 @@ interface FileEntry {
   sha256: string;
 }
 interface DerivedEntry extends FileEntry {
-  /** the transform that makes it from the verified upstream file of the same path */
-  transform: TransformName;
+  /** the transform(s) that make it from the verified upstream file of the same path, applied in order */
+  transform: TransformName | TransformName[];
 }
 interface ModelEntry {
   npm: { name: string; version: string; tarballSha256: string; path: string };
@@ -107,18 +107,17 @@ function place(src: string, dst: string): void {
  * transform or dependency, and the build stops rather than ship bytes nobody pinned.
  */
 function derive(model: string, file: string, from: string, want: DerivedEntry, dst: string): void {
-  const transform = Object.hasOwn(TRANSFORMS, want.transform) ? TRANSFORMS[want.transform] : undefined;
-  if (!transform) throw new StageError(`${model}/${file}: unknown transform in models.manifest.json (this build knows ${Object.keys(TRANSFORMS).join(', ')})`);
+  const names = typeof want.transform === 'string' ? [want.transform] : want.transform;
   let out: Uint8Array;
   try {
-    out = transform(readFileSync(from));
+    out = applyTransforms(names, readFileSync(from));
   } catch (e) {
-    throw new StageError(`${model}/${file}: ${want.transform} failed: ${e instanceof TransformError ? e.message : String(e)}`);
+    throw new StageError(`${model}/${file}: ${e instanceof TransformError ? e.message : String(e)}`);
   }
   const got = createHash('sha256').update(out).digest('hex');
   if (out.length !== want.bytes || got !== want.sha256) {
     throw new StageError(
-      `${model}/${file}: ${want.transform} made ${out.length} bytes, sha256 ${got}; models.manifest.json pins ${want.bytes} bytes, ${want.sha256}.\n` +
+      `${model}/${file}: ${names.join(' + ')} made ${out.length} bytes, sha256 ${got}; models.manifest.json pins ${want.bytes} bytes, ${want.sha256}.\n` +
         `  The transform or its onnx-proto dependency changed. If on purpose, update "derived" in models.manifest.json.`,
     );
   }

@@ -21,11 +21,30 @@ const { onnx } = onnxProto;
 /** names of the transforms, recorded in models.manifest.json next to each output's sha256 */
 export const CONTEXT_TRANSFORM = 'whisper-encoder-fitted-context/1';
 export const LAST_LOGITS_TRANSFORM = 'whisper-decoder-last-logits/1';
+export const NO_ATTENTIONS_TRANSFORM = 'whisper-no-attention-outputs/1';
 export const TRANSFORMS = {
   [CONTEXT_TRANSFORM]: (model: Uint8Array) => fitEncoderContext(model),
   [LAST_LOGITS_TRANSFORM]: (model: Uint8Array) => lastTokenLogits(model),
+  [NO_ATTENTIONS_TRANSFORM]: (model: Uint8Array) => dropAttentionOutputs(model),
 } as const;
 export type TransformName = keyof typeof TRANSFORMS;
+
+/**
+ * Applies a models.manifest.json `derived` entry's transform(s), in order. Throws TransformError
+ * naming the transform that failed, or the unknown name.
+ */
+export function applyTransforms(transform: string | readonly string[], model: Uint8Array): Uint8Array {
+  let out = model;
+  for (const name of typeof transform === 'string' ? [transform] : transform) {
+    if (!Object.hasOwn(TRANSFORMS, name)) throw new TransformError(`unknown transform ${name} (this build knows ${Object.keys(TRANSFORMS).join(', ')})`);
+    try {
+      out = TRANSFORMS[name as TransformName](out);
+    } catch (e) {
+      throw new TransformError(`${name} failed: ${e instanceof TransformError ? e.message : String(e)}`);
+    }
+  }
+  return out;
+}
 
 const POSITIONS = 'embed_positions.weight';
 
@@ -95,5 +114,66 @@ export function lastTokenLogits(model: Uint8Array): Uint8Array {
     onnx.NodeProto.create({ name: 'lastlogits/Slice', opType: 'Slice', input: [hidden, 'lastlogits/minus_one', 'lastlogits/end', 'lastlogits/one'], output: ['lastlogits/hidden'] }),
   );
   mm.input[0] = 'lastlogits/hidden';
+  return onnx.ModelProto.encode(m).finish();
+}
+
+type Graph = onnxProto.onnx.IGraphProto;
+
+/** every value name read by the graph's nodes, and by the nodes of their subgraphs (If branches) */
+function readNames(g: Graph, into = new Set<string>()): Set<string> {
+  for (const n of g.node ?? []) {
+    for (const i of n.input ?? []) if (i) into.add(i);
+    for (const a of n.attribute ?? []) {
+      if (a.g) readNames(a.g, into);
+      for (const sub of a.graphs ?? []) readNames(sub, into);
+    }
+  }
+  return into;
+}
+
+/** removes, until none is left, every node none of whose outputs is read or is a graph output */
+function pruneDeadNodes(g: Graph, outer: ReadonlySet<string>): number {
+  let removed = 0;
+  for (;;) {
+    const wanted = new Set([...readNames(g), ...(g.output ?? []).map((o) => o.name ?? ''), ...outer]);
+    const keep = (g.node ?? []).filter((n) => (n.output ?? []).some((o) => o && wanted.has(o)));
+    if (keep.length === (g.node ?? []).length) return removed;
+    removed += (g.node ?? []).length - keep.length;
+    g.node = keep;
+  }
+}
+
+/**
+ * Build-time transform of a Whisper encoder or merged decoder: its attention maps stop being graph
+ * outputs (`encoder_attentions.*`, `decoder_attentions.*`, `cross_attentions.*`). They are read only
+ * for word-level timestamps, which we never ask for, and sessions.ts already leaves them unfetched;
+ * but a graph output is kept whole until the run ends, fetched or not, so onnxruntime held every
+ * layer's maps at once (whisper-base's encoder: 6 × 8 heads × 1500 × 1500 floats, 432 MB per 30 s
+ * pass) instead of freeing each after its last use. In the merged decoder the If node's outputs and
+ * both branches' outputs at the same positions go; nodes left computing nothing anyone reads are
+ * removed. Every other output is the same computation on the same weights.
+ */
+export function dropAttentionOutputs(model: Uint8Array): Uint8Array {
+  const m = decodeModel(model);
+  const g = m.graph;
+  if (!g?.node || !g.output) throw new TransformError('ONNX model has no graph');
+  const isMap = (name: string | null | undefined): boolean => /(^|_)attentions\.\d+$/.test(name ?? '');
+  const maps = g.output.filter((o) => isMap(o.name)).map((o) => o.name ?? '');
+  if (maps.length === 0) throw new TransformError('no attention-map outputs: not a Whisper export, or already transformed');
+  if (maps.length === g.output.length) throw new TransformError('every output is an attention map: not a Whisper encoder or decoder');
+  g.output = g.output.filter((o) => !isMap(o.name));
+  for (const n of g.node) {
+    const at = (n.output ?? []).map((o, i) => (maps.includes(o) ? i : -1)).filter((i) => i >= 0);
+    if (at.length === 0) continue;
+    if (n.opType !== 'If') continue; // a plain node's extra output stays; nothing reads it
+    for (const a of n.attribute ?? []) {
+      if (!a.g?.output) continue;
+      if (a.g.output.length !== (n.output ?? []).length) throw new TransformError(`If branch ${a.name ?? ''} has ${a.g.output.length} outputs for the node's ${(n.output ?? []).length}`);
+      a.g.output = a.g.output.filter((_, i) => !at.includes(i));
+    }
+    n.output = (n.output ?? []).filter((_, i) => !at.includes(i));
+    for (const a of n.attribute ?? []) if (a.g) pruneDeadNodes(a.g, new Set());
+  }
+  pruneDeadNodes(g, new Set());
   return onnx.ModelProto.encode(m).finish();
 }

@@ -13,8 +13,11 @@ type Session = { run?: (feeds: unknown, ...rest: unknown[]) => Promise<unknown>;
  * read only for word-level timestamps, which we never request. The encoder's are the big ones: 6
  * layers × 8 heads × 1500 × 1500 floats, 432 MB per 30 s pass for whisper-base, allocated as
  * outputs, copied out of the WASM heap and held by JS until collected (what that cost: asr.design.md,
- * "Memory"); the decoder's are 6 × 8 × 1500 floats of cross-attention per token step. A call that
- * names its own fetches is passed through as it is.
+ * "Memory"); the decoder's are 6 × 8 × 1500 floats of cross-attention per token step. The models
+ * the build ships no longer have those outputs at all (scripts/whisper-context.ts
+ * `dropAttentionOutputs`: a graph output is kept to the end of the run even when nobody fetches
+ * it), so this narrowing matters only for a model staged without that transform. A call that names
+ * its own fetches is passed through as it is.
  */
 export function instrumentSessions(parts: WhisperParts, timed: Timer): void {
   const sessions = (parts.model as { sessions?: Record<string, Session> }).sessions ?? {};

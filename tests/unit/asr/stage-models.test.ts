@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const SHARED = resolve(ROOT, '../shared/models');
 const manifest = JSON.parse(readFileSync(join(ROOT, 'models.manifest.json'), 'utf8')) as {
-  models: Record<string, { files: Record<string, { bytes: number; sha256: string }>; derived?: Record<string, { bytes: number; sha256: string; transform: string }> }>;
+  models: Record<string, { files: Record<string, { bytes: number; sha256: string }>; derived?: Record<string, { bytes: number; sha256: string; transform: string | string[] }> }>;
 };
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { contextFrames, DEFAULT_CONTEXT } from '../../../extension/lib/asr/whisper.ts';
-import { fitEncoderContext, lastTokenLogits, TransformError } from '../../../scripts/whisper-context.ts';
+import { applyTransforms, dropAttentionOutputs, fitEncoderContext, lastTokenLogits, TransformError } from '../../../scripts/whisper-context.ts';
 
 const MODELS = resolve(import.meta.dirname, '../../../../shared/models');
 const tinyEncoder = (): Uint8Array => readFileSync(`${MODELS}/whisper-tiny/onnx/encoder_model_quantized.onnx`);
@@ -97,5 +97,62 @@ describe('fitted encoder context (scripts/whisper-context.ts)', () => {
     expect(maxDiff(dn.next.data as Float32Array, up.next.data as Float32Array)).toBeLessThan(1e-4);
     expect(() => lastTokenLogits(derived)).toThrow(/already transformed/);
     expect(() => lastTokenLogits(tinyEncoder())).toThrow(TransformError);
+  });
+
+  it('without attention-map outputs: the encoder gives only last_hidden_state, the same numbers; the decoder the same logits and caches', async () => {
+    const upstream = tinyEncoder();
+    const derived = applyTransforms(['whisper-encoder-fitted-context/1', 'whisper-no-attention-outputs/1'], upstream);
+    const s = await ort.InferenceSession.create(derived, { intraOpNumThreads: 1 });
+    expect(s.outputNames).toEqual(['last_hidden_state']);
+    await s.release();
+    const a = await encode(upstream, 3000);
+    const b = await encode(derived, 3000);
+    expect(Buffer.from((b.data as Float32Array).buffer).equals(Buffer.from((a.data as Float32Array).buffer))).toBe(true);
+    expect((await encode(derived, 1000)).dims).toEqual([1, 500, 384]);
+
+    const decUp = readFileSync(`${MODELS}/whisper-tiny/onnx/decoder_model_merged_quantized.onnx`);
+    const decDn = applyTransforms(['whisper-decoder-last-logits/1', 'whisper-no-attention-outputs/1'], decUp);
+    const enc = new ort.Tensor('float32', (features(2400).data as Float32Array).slice(0, 500 * 384), [1, 500, 384]);
+    const feeds = (past: Record<string, ort.Tensor> | null, input: number[]): Record<string, ort.Tensor> => {
+      const f: Record<string, ort.Tensor> = {
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(input.map(BigInt)), [1, input.length]),
+        encoder_hidden_states: enc,
+        use_cache_branch: new ort.Tensor('bool', [past !== null], [1]),
+      };
+      for (let l = 0; l < 4; l++) {
+        for (const kind of ['decoder', 'encoder']) {
+          for (const kv of ['key', 'value']) {
+            f[`past_key_values.${l}.${kind}.${kv}`] = past?.[`present.${l}.${kind}.${kv}`] ?? new ort.Tensor('float32', new Float32Array(0), [1, 6, 0, 64]);
+          }
+        }
+      }
+      return f;
+    };
+    const steps = async (model: Uint8Array): Promise<{ names: readonly string[]; logits: Float32Array[] }> => {
+      const sess = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
+      const fetch = sess.outputNames.filter((n) => !n.includes('attentions'));
+      const first = await sess.run(feeds(null, [50258, 50259, 50360, 50364, 440]), fetch);
+      const logits = [first.logits!.data as Float32Array];
+      let past = first as Record<string, ort.Tensor>;
+      for (const t of [1243, 262]) {
+        const out = await sess.run(feeds(past, [t]), fetch);
+        logits.push(out.logits!.data as Float32Array);
+        // a cached run's encoder outputs are empty: the first run's stay (as in transformers.js)
+        past = { ...out, ...Object.fromEntries(Object.entries(first).filter(([k]) => k.includes('.encoder.'))) } as Record<string, ort.Tensor>;
+      }
+      const names = sess.outputNames;
+      await sess.release();
+      return { names, logits };
+    };
+    const up = await steps(lastTokenLogits(decUp));
+    const dn = await steps(decDn);
+    expect(up.names.some((n) => n.includes('attentions'))).toBe(true);
+    expect(dn.names.some((n) => n.includes('attentions'))).toBe(false);
+    expect(dn.names).toEqual(up.names.filter((n) => !n.includes('attentions')));
+    for (const [i, l] of dn.logits.entries()) expect(Buffer.from(l.buffer).equals(Buffer.from(up.logits[i]!.buffer))).toBe(true);
+
+    expect(() => dropAttentionOutputs(derived)).toThrow(/already transformed/);
+    expect(() => dropAttentionOutputs(readFileSync(`${MODELS}/silero-vad/silero_vad_v5.onnx`))).toThrow(TransformError);
+    expect(() => applyTransforms(['no-such-transform/1'], upstream)).toThrow(/unknown transform no-such-transform\/1/);
   });
 });

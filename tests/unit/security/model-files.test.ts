@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diagnose } from '../../../extension/lib/asr/diagnose.ts';
-import { TRANSFORMS, type TransformName } from '../../../scripts/whisper-context.ts';
+import { applyTransforms } from '../../../scripts/whisper-context.ts';
 import modelsManifest from '../../../models.manifest.json';
 import { AsrStatus } from '../../../shared/messages.ts';
 
@@ -121,11 +121,11 @@ describe('stage-models: damaged model files stop the build with one clear messag
 const derivedCache = new Map<string, Uint8Array>();
 function shipped(rel: string): Uint8Array {
   const [model = '', ...rest] = rel.split('/');
-  const derived = (modelsManifest.models as Record<string, { derived?: Record<string, { transform: string }> }>)[model]?.derived?.[rest.join('/')];
+  const derived = (modelsManifest.models as Record<string, { derived?: Record<string, { transform: string | string[] }> }>)[model]?.derived?.[rest.join('/')];
   const upstream = readFileSync(join(SHARED, rel));
   if (!derived) return upstream;
   let d = derivedCache.get(rel);
-  if (!d) derivedCache.set(rel, (d = TRANSFORMS[derived.transform as TransformName](upstream)));
+  if (!d) derivedCache.set(rel, (d = applyTransforms(derived.transform, upstream)));
   return d;
 }
 
