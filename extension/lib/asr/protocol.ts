@@ -112,11 +112,13 @@ export type FromWorker = z.infer<typeof FromWorker>;
 
 /**
  * The live-pass model for a machine: whisper-tiny beside the final model where the browser reports
- * 8 GB or more (navigator.deviceMemory, which Chrome caps at 8), else live text from the final model.
- * The second model costs ~150 MB of WASM heap (peak renderer RSS ~1.56 GB instead of ~1.3-1.5 GB);
- * without it, live text falls behind on this 2-core CPU (asr.design.md, "Live pass and latency").
- * Unknown memory counts as enough: deviceMemory is missing only outside secure contexts.
+ * 4 GB or more (navigator.deviceMemory: 0.25 … 8, Chrome caps it at 8), else live text from the
+ * final model. The second model costs ~90 MB of WASM heap (fast pace, a1-001 + a1-003: heap 431 →
+ * 518 MB, peak renderer RSS 940 → ~1,020 MB); without it, live text falls behind on this 2-core CPU
+ * (asr.design.md, "Live pass and latency"). On a 2 GB machine the final model alone is already
+ * half its memory. Unknown memory counts as enough: deviceMemory is missing only outside secure
+ * contexts.
  */
 export function liveModelFor(deviceMemoryGb: number | undefined): 'whisper-tiny' | 'same' {
-  return deviceMemoryGb === undefined || deviceMemoryGb >= 8 ? 'whisper-tiny' : 'same';
+  return deviceMemoryGb === undefined || deviceMemoryGb >= 4 ? 'whisper-tiny' : 'same';
 }

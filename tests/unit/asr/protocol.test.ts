@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { AsrConfig, liveModelFor } from '../../../extension/lib/asr/protocol.ts';
 
 describe('ASR config', () => {
-  it('runs the live pass on whisper-tiny only where the browser reports 8 GB or more', () => {
+  it('runs the live pass on whisper-tiny only where the browser reports 4 GB or more', () => {
     expect(liveModelFor(8)).toBe('whisper-tiny');
     expect(liveModelFor(undefined)).toBe('whisper-tiny');
-    expect(liveModelFor(4)).toBe('same');
+    expect(liveModelFor(4)).toBe('whisper-tiny');
+    expect(liveModelFor(2)).toBe('same');
     expect(liveModelFor(0.5)).toBe('same');
   });
 
