@@ -28,7 +28,7 @@ function asrConfig(telehealth: boolean): AsrConfig {
     speakerMode: telehealth ? 'source' : 'unlabelled',
     partials: true,
     // Live drafts and partials from whisper-tiny beside base (fitted context, no prompt) on machines
-    // with 8 GB or more: a draft costs ~0.4 s instead of ~0.8-0.9 s, so live text keeps up while
+    // with 4 GB or more: a draft costs ~0.4 s instead of ~0.8-0.9 s, so live text keeps up while
     // the final windows decode (bench/asr --pace realtime, asr.design.md "Live pass and latency").
     // If tiny does not load, live text comes from base (worker.ts).
     liveModel: liveModelFor((navigator as Navigator & { deviceMemory?: number }).deviceMemory),
