@@ -22,10 +22,12 @@ const { onnx } = onnxProto;
 export const CONTEXT_TRANSFORM = 'whisper-encoder-fitted-context/1';
 export const LAST_LOGITS_TRANSFORM = 'whisper-decoder-last-logits/1';
 export const NO_ATTENTIONS_TRANSFORM = 'whisper-no-attention-outputs/1';
+export const SHARED_PROJECTION_TRANSFORM = 'whisper-decoder-shared-projection/1';
 export const TRANSFORMS = {
   [CONTEXT_TRANSFORM]: (model: Uint8Array) => fitEncoderContext(model),
   [LAST_LOGITS_TRANSFORM]: (model: Uint8Array) => lastTokenLogits(model),
   [NO_ATTENTIONS_TRANSFORM]: (model: Uint8Array) => dropAttentionOutputs(model),
+  [SHARED_PROJECTION_TRANSFORM]: (model: Uint8Array) => shareVocabProjection(model),
 } as const;
 export type TransformName = keyof typeof TRANSFORMS;
 
@@ -175,5 +177,49 @@ export function dropAttentionOutputs(model: Uint8Array): Uint8Array {
     for (const a of n.attribute ?? []) if (a.g) pruneDeadNodes(a.g, new Set());
   }
   pruneDeadNodes(g, new Set());
+  return onnx.ModelProto.encode(m).finish();
+}
+
+/**
+ * Build-time transform of a Whisper merged decoder: the vocabulary projection's weight is made once,
+ * before the If, instead of inside each branch. The export ties the projection to the token
+ * embedding, stored once as uint8 ([vocab, d]); each branch read it through Transpose →
+ * DequantizeLinear, so every decoder step (whisper-base: 26.5 M weights) transposed it and expanded
+ * it to a 106 MB float32 matrix before its one-row MatMul. onnxruntime keeps DequantizeLinear out
+ * of constant folding unless the session sets `session.disable_quant_qdq`, and with it set each
+ * branch folds its own copy (two such matrices). Moved into the main graph, the two nodes read only
+ * initializers, so with that option (the worker sets it, with `session.disable_prepacking`: whisper.ts
+ * `SESSION_OPTIONS`) they are folded once at load into one float32 matrix both branches read.
+ * Same numbers: the same nodes on the same inputs. (Folding it at build time instead would ship the
+ * float32 matrix: +106 MB for base, +80 MB for tiny.)
+ */
+export function shareVocabProjection(model: Uint8Array): Uint8Array {
+  const m = decodeModel(model);
+  const g = m.graph;
+  const ifs = g?.node?.filter((n) => n.opType === 'If') ?? [];
+  const iff = ifs[0];
+  if (!g?.node || !g.initializer || ifs.length !== 1 || !iff) throw new TransformError('no If: not a merged Whisper decoder export');
+  if (g.node.some((n) => n.name === 'sharedproj/Transpose')) throw new TransformError('decoder already transformed');
+  const weights = new Set(g.initializer.map((t) => t.name ?? ''));
+  const key = (n: onnxProto.onnx.INodeProto): string => JSON.stringify([n.opType, n.input, n.output, n.attribute]);
+  let pair: onnxProto.onnx.INodeProto[] | undefined;
+  for (const a of iff.attribute ?? []) {
+    const b = a.g;
+    if (!b?.node) continue;
+    const tr = b.node.filter((n) => n.opType === 'Transpose' && weights.has(n.input?.[0] ?? '') && /embed_tokens/.test(n.input?.[0] ?? ''));
+    const t = tr[0];
+    const dqs = b.node.filter((n) => n.opType === 'DequantizeLinear' && n.input?.[0] === t?.output?.[0]);
+    const dq = dqs[0];
+    if (tr.length !== 1 || !t || dqs.length !== 1 || !dq) throw new TransformError(`branch ${a.name ?? ''}: expected one Transpose → DequantizeLinear of the token embedding, found ${tr.length} / ${dqs.length}`);
+    if (!(dq.input ?? []).slice(1).every((i) => weights.has(i))) throw new TransformError(`branch ${a.name ?? ''}: the projection's scale or zero point is not an initializer`);
+    if (pair && (key(pair[0]!) !== key(t) || key(pair[1]!) !== key(dq))) throw new TransformError('the two branches make the projection differently');
+    pair ??= [t, dq];
+    b.node = b.node.filter((n) => n !== t && n !== dq);
+  }
+  if (!pair) throw new TransformError('no If branches');
+  const [t, dq] = pair as [onnxProto.onnx.INodeProto, onnxProto.onnx.INodeProto];
+  t.name = 'sharedproj/Transpose';
+  dq.name = 'sharedproj/DequantizeLinear';
+  g.node.splice(g.node.indexOf(iff), 0, t, dq);
   return onnx.ModelProto.encode(m).finish();
 }

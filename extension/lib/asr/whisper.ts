@@ -37,6 +37,17 @@ export interface ContextFit {
 }
 export const DEFAULT_CONTEXT: ContextFit = { minS: 10, padS: 4 };
 
+/**
+ * onnxruntime session options for the Whisper sessions on the WASM backend. `disable_quant_qdq`
+ * lets constant folding take DequantizeLinear, so the vocabulary projection's float32 weight, which
+ * the build moved out of the decoder's If (scripts/whisper-context.ts `shareVocabProjection`), is
+ * made once at load instead of at every decoder step (our graphs are dynamically quantized, with no
+ * QDQ node groups for the option's other passes to fuse). `disable_prepacking`: a prepacked copy of
+ * that 106 MB weight per branch would cost ~230 MB of heap for ~1.5 ms a step. Same logits either way;
+ * measured in asr.design.md, "Vocabulary projection".
+ */
+export const WASM_SESSION_OPTIONS = { extra: { session: { disable_quant_qdq: '1', disable_prepacking: '1' } } } as const;
+
 /** mel frames (100 per second, even: the encoder's second convolution halves them) for `seconds` of audio */
 export function contextFrames(seconds: number, fit: ContextFit | null): number {
   if (!fit) return 3000;

@@ -8,7 +8,7 @@ import { FromWorker, ToWorker, type AsrConfig, type AsrStats, type AsrStatus } f
 import { instrumentSessions, type RunKind } from './sessions.ts';
 import { SileroVad, type OrtLike } from './silero.ts';
 import { EnergyVad, type FrameScorer } from './vad.ts';
-import { CLINICAL_PROMPT, DEFAULT_CONTEXT, WhisperTranscriber, type ContextFit, type WhisperParts } from './whisper.ts';
+import { CLINICAL_PROMPT, DEFAULT_CONTEXT, WASM_SESSION_OPTIONS, WhisperTranscriber, type ContextFit, type WhisperParts } from './whisper.ts';
 
 /**
  * The ASR worker: a dedicated module worker spawned by the offscreen document, so Whisper's
@@ -126,7 +126,7 @@ async function load(cfg: AsrConfig): Promise<boolean> {
   let backend: 'webgpu' | 'wasm' = 'wasm';
   for (const device of wantGpu ? (['webgpu', 'wasm'] as const) : (['wasm'] as const)) {
     try {
-      const asr = await pipeline('automatic-speech-recognition', cfg.model, { dtype: 'q8', device, progress_callback });
+      const asr = await pipeline('automatic-speech-recognition', cfg.model, { dtype: 'q8', device, progress_callback, ...sessionOptions(device) });
       parts = asr as unknown as WhisperParts;
       instrumentSessions(parts, timed);
       backend = device;
@@ -178,7 +178,7 @@ async function load(cfg: AsrConfig): Promise<boolean> {
   liveRef = new WhisperTranscriber(parts, cfg.livePrompt === false ? null : prompt, fittedContext(cfg));
   if (cfg.liveModel && cfg.liveModel !== 'same' && cfg.liveModel !== cfg.model) {
     try {
-      const lp = (await pipeline('automatic-speech-recognition', cfg.liveModel, { dtype: 'q8', device: backend })) as unknown as WhisperParts;
+      const lp = (await pipeline('automatic-speech-recognition', cfg.liveModel, { dtype: 'q8', device: backend, ...sessionOptions(backend) })) as unknown as WhisperParts;
       instrumentSessions(lp, timed);
       const lt = new WhisperTranscriber(lp, null, fittedContext(cfg));
       await lt.transcribe(new Float32Array(16_000), 'partial');
@@ -194,6 +194,11 @@ async function load(cfg: AsrConfig): Promise<boolean> {
 }
 
 /** the fitted encoder context the config asks for (the build ships encoders that take any length: scripts/whisper-context.ts) */
+/** the Whisper sessions' options: ours on WASM (whisper.ts), transformers.js's defaults on WebGPU, which we cannot measure here */
+function sessionOptions(device: 'webgpu' | 'wasm'): { session_options?: typeof WASM_SESSION_OPTIONS } {
+  return device === 'wasm' ? { session_options: WASM_SESSION_OPTIONS } : {};
+}
+
 function fittedContext(cfg: AsrConfig): ContextFit {
   return { minS: cfg.contextMinS ?? DEFAULT_CONTEXT.minS, padS: cfg.contextPadS ?? DEFAULT_CONTEXT.padS };
 }

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { contextFrames, DEFAULT_CONTEXT } from '../../../extension/lib/asr/whisper.ts';
-import { applyTransforms, dropAttentionOutputs, fitEncoderContext, lastTokenLogits, TransformError } from '../../../scripts/whisper-context.ts';
+import onnxProto from 'onnx-proto';
+import { applyTransforms, dropAttentionOutputs, fitEncoderContext, lastTokenLogits, shareVocabProjection, TransformError } from '../../../scripts/whisper-context.ts';
 
 const MODELS = resolve(import.meta.dirname, '../../../../shared/models');
 const tinyEncoder = (): Uint8Array => readFileSync(`${MODELS}/whisper-tiny/onnx/encoder_model_quantized.onnx`);
@@ -27,6 +28,43 @@ async function encode(model: Uint8Array, frames: number): Promise<ort.Tensor> {
   if (!h) throw new Error('no last_hidden_state');
   return h;
 }
+
+
+/** whisper-tiny decoder: a 5-token first run, then two cached steps (the first run's encoder cache kept, as transformers.js does) */
+async function decoderSteps(model: Uint8Array, options: ort.InferenceSession.SessionOptions = {}): Promise<{ names: readonly string[]; logits: Float32Array[] }> {
+  const enc = new ort.Tensor('float32', (features(2400).data as Float32Array).slice(0, 500 * 384), [1, 500, 384]);
+  const feeds = (past: Record<string, ort.Tensor> | null, input: number[]): Record<string, ort.Tensor> => {
+    const f: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', BigInt64Array.from(input.map(BigInt)), [1, input.length]),
+      encoder_hidden_states: enc,
+      use_cache_branch: new ort.Tensor('bool', [past !== null], [1]),
+    };
+    for (let l = 0; l < 4; l++) {
+      for (const kind of ['decoder', 'encoder']) {
+        for (const kv of ['key', 'value']) {
+          f[`past_key_values.${l}.${kind}.${kv}`] = past?.[`present.${l}.${kind}.${kv}`] ?? new ort.Tensor('float32', new Float32Array(0), [1, 6, 0, 64]);
+        }
+      }
+    }
+    return f;
+  };
+  const sess = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, ...options });
+  const fetch = sess.outputNames.filter((n) => !n.includes('attentions'));
+  const first = await sess.run(feeds(null, [50258, 50259, 50360, 50364, 440]), fetch);
+  const logits = [first.logits!.data as Float32Array];
+  let past = first as Record<string, ort.Tensor>;
+  for (const t of [1243, 262]) {
+    const out = await sess.run(feeds(past, [t]), fetch);
+    logits.push(out.logits!.data as Float32Array);
+    // a cached run's encoder outputs are empty: the first run's stay
+    past = { ...out, ...Object.fromEntries(Object.entries(first).filter(([k]) => k.includes('.encoder.'))) } as Record<string, ort.Tensor>;
+  }
+  const names = sess.outputNames;
+  await sess.release();
+  return { names, logits };
+}
+
+const sameFloats = (a: Float32Array, b: Float32Array | undefined): boolean => b !== undefined && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 describe('fitted encoder context (scripts/whisper-context.ts)', () => {
   it('the derived encoder takes any even frame count; on a 30 s window it gives the upstream numbers exactly', async () => {
@@ -112,47 +150,36 @@ describe('fitted encoder context (scripts/whisper-context.ts)', () => {
 
     const decUp = readFileSync(`${MODELS}/whisper-tiny/onnx/decoder_model_merged_quantized.onnx`);
     const decDn = applyTransforms(['whisper-decoder-last-logits/1', 'whisper-no-attention-outputs/1'], decUp);
-    const enc = new ort.Tensor('float32', (features(2400).data as Float32Array).slice(0, 500 * 384), [1, 500, 384]);
-    const feeds = (past: Record<string, ort.Tensor> | null, input: number[]): Record<string, ort.Tensor> => {
-      const f: Record<string, ort.Tensor> = {
-        input_ids: new ort.Tensor('int64', BigInt64Array.from(input.map(BigInt)), [1, input.length]),
-        encoder_hidden_states: enc,
-        use_cache_branch: new ort.Tensor('bool', [past !== null], [1]),
-      };
-      for (let l = 0; l < 4; l++) {
-        for (const kind of ['decoder', 'encoder']) {
-          for (const kv of ['key', 'value']) {
-            f[`past_key_values.${l}.${kind}.${kv}`] = past?.[`present.${l}.${kind}.${kv}`] ?? new ort.Tensor('float32', new Float32Array(0), [1, 6, 0, 64]);
-          }
-        }
-      }
-      return f;
-    };
-    const steps = async (model: Uint8Array): Promise<{ names: readonly string[]; logits: Float32Array[] }> => {
-      const sess = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
-      const fetch = sess.outputNames.filter((n) => !n.includes('attentions'));
-      const first = await sess.run(feeds(null, [50258, 50259, 50360, 50364, 440]), fetch);
-      const logits = [first.logits!.data as Float32Array];
-      let past = first as Record<string, ort.Tensor>;
-      for (const t of [1243, 262]) {
-        const out = await sess.run(feeds(past, [t]), fetch);
-        logits.push(out.logits!.data as Float32Array);
-        // a cached run's encoder outputs are empty: the first run's stay (as in transformers.js)
-        past = { ...out, ...Object.fromEntries(Object.entries(first).filter(([k]) => k.includes('.encoder.'))) } as Record<string, ort.Tensor>;
-      }
-      const names = sess.outputNames;
-      await sess.release();
-      return { names, logits };
-    };
-    const up = await steps(lastTokenLogits(decUp));
-    const dn = await steps(decDn);
+    const up = await decoderSteps(lastTokenLogits(decUp));
+    const dn = await decoderSteps(decDn);
     expect(up.names.some((n) => n.includes('attentions'))).toBe(true);
     expect(dn.names.some((n) => n.includes('attentions'))).toBe(false);
     expect(dn.names).toEqual(up.names.filter((n) => !n.includes('attentions')));
-    for (const [i, l] of dn.logits.entries()) expect(Buffer.from(l.buffer).equals(Buffer.from(up.logits[i]!.buffer))).toBe(true);
+    for (const [i, l] of dn.logits.entries()) expect(sameFloats(l, up.logits[i])).toBe(true);
 
     expect(() => dropAttentionOutputs(derived)).toThrow(/already transformed/);
     expect(() => dropAttentionOutputs(readFileSync(`${MODELS}/silero-vad/silero_vad_v5.onnx`))).toThrow(TransformError);
     expect(() => applyTransforms(['no-such-transform/1'], upstream)).toThrow(/unknown transform no-such-transform\/1/);
+  });
+
+  it('the shared vocabulary projection: made once before the If, the same logits, and folded at load with the worker\'s options', async () => {
+    const decUp = readFileSync(`${MODELS}/whisper-tiny/onnx/decoder_model_merged_quantized.onnx`);
+    const before = applyTransforms(['whisper-decoder-last-logits/1', 'whisper-no-attention-outputs/1'], decUp);
+    const after = shareVocabProjection(before);
+    const m = onnxProto.onnx.ModelProto.decode(after);
+    const main = m.graph?.node ?? [];
+    expect(main.map((n) => n.opType)).toContain('DequantizeLinear');
+    const branches = main.find((n) => n.opType === 'If')?.attribute?.map((a) => a.g?.node ?? []) ?? [];
+    expect(branches).toHaveLength(2);
+    for (const b of branches) expect(b.some((n) => n.opType === 'Transpose' && /embed_tokens/.test(n.input?.[0] ?? ''))).toBe(false);
+    const ref = await decoderSteps(before);
+    for (const options of [{}, { extra: { session: { disable_quant_qdq: '1', disable_prepacking: '1' } } }]) {
+      const got = await decoderSteps(after, options);
+      // the cached steps: bit for bit; the first run's last row within float rounding (another GEMM path once folded)
+      for (const i of [1, 2]) expect(sameFloats(got.logits[i]!, ref.logits[i])).toBe(true);
+      expect(got.logits[0]!.reduce((d, v, j) => Math.max(d, Math.abs(v - ref.logits[0]![j]!)), 0)).toBeLessThan(1e-4);
+    }
+    expect(() => shareVocabProjection(after)).toThrow(/already transformed/);
+    expect(() => shareVocabProjection(tinyEncoder())).toThrow(TransformError);
   });
 });
