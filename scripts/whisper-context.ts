@@ -134,13 +134,11 @@ function readNames(g: Graph, into = new Set<string>()): Set<string> {
 }
 
 /** removes, until none is left, every node none of whose outputs is read or is a graph output */
-function pruneDeadNodes(g: Graph, outer: ReadonlySet<string>): number {
-  let removed = 0;
+function pruneDeadNodes(g: Graph): void {
   for (;;) {
-    const wanted = new Set([...readNames(g), ...(g.output ?? []).map((o) => o.name ?? ''), ...outer]);
+    const wanted = new Set([...readNames(g), ...(g.output ?? []).map((o) => o.name ?? '')]);
     const keep = (g.node ?? []).filter((n) => (n.output ?? []).some((o) => o && wanted.has(o)));
-    if (keep.length === (g.node ?? []).length) return removed;
-    removed += (g.node ?? []).length - keep.length;
+    if (keep.length === (g.node ?? []).length) return;
     g.node = keep;
   }
 }
@@ -174,9 +172,9 @@ export function dropAttentionOutputs(model: Uint8Array): Uint8Array {
       a.g.output = a.g.output.filter((_, i) => !at.includes(i));
     }
     n.output = (n.output ?? []).filter((_, i) => !at.includes(i));
-    for (const a of n.attribute ?? []) if (a.g) pruneDeadNodes(a.g, new Set());
+    for (const a of n.attribute ?? []) if (a.g) pruneDeadNodes(a.g);
   }
-  pruneDeadNodes(g, new Set());
+  pruneDeadNodes(g);
   return onnx.ModelProto.encode(m).finish();
 }
 
@@ -189,7 +187,7 @@ export function dropAttentionOutputs(model: Uint8Array): Uint8Array {
  * of constant folding unless the session sets `session.disable_quant_qdq`, and with it set each
  * branch folds its own copy (two such matrices). Moved into the main graph, the two nodes read only
  * initializers, so with that option (the worker sets it, with `session.disable_prepacking`: whisper.ts
- * `SESSION_OPTIONS`) they are folded once at load into one float32 matrix both branches read.
+ * `WASM_SESSION_OPTIONS`) they are folded once at load into one float32 matrix both branches read.
  * Same numbers: the same nodes on the same inputs. (Folding it at build time instead would ship the
  * float32 matrix: +106 MB for base, +80 MB for tiny.)
  */
