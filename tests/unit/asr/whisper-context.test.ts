@@ -29,32 +29,34 @@ async function encode(model: Uint8Array, frames: number): Promise<ort.Tensor> {
   return h;
 }
 
+/** whisper-tiny merged-decoder feeds: `input` token ids, the cache from `past` (a previous run's outputs) or empty */
+function decoderFeeds(past: Record<string, ort.Tensor> | null, input: number[]): Record<string, ort.Tensor> {
+  // 192,000 pseudo-random floats: any will do as encoder states [1, 500, 384]
+  const enc = new ort.Tensor('float32', (features(2400).data as Float32Array).slice(0, 500 * 384), [1, 500, 384]);
+  const f: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(input.map(BigInt)), [1, input.length]),
+    encoder_hidden_states: enc,
+    use_cache_branch: new ort.Tensor('bool', [past !== null], [1]),
+  };
+  for (let l = 0; l < 4; l++) {
+    for (const kind of ['decoder', 'encoder']) {
+      for (const kv of ['key', 'value']) {
+        f[`past_key_values.${l}.${kind}.${kv}`] = past?.[`present.${l}.${kind}.${kv}`] ?? new ort.Tensor('float32', new Float32Array(0), [1, 6, 0, 64]);
+      }
+    }
+  }
+  return f;
+}
 
 /** whisper-tiny decoder: a 5-token first run, then two cached steps (the first run's encoder cache kept, as transformers.js does) */
 async function decoderSteps(model: Uint8Array, options: ort.InferenceSession.SessionOptions = {}): Promise<{ names: readonly string[]; logits: Float32Array[] }> {
-  const enc = new ort.Tensor('float32', (features(2400).data as Float32Array).slice(0, 500 * 384), [1, 500, 384]);
-  const feeds = (past: Record<string, ort.Tensor> | null, input: number[]): Record<string, ort.Tensor> => {
-    const f: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(input.map(BigInt)), [1, input.length]),
-      encoder_hidden_states: enc,
-      use_cache_branch: new ort.Tensor('bool', [past !== null], [1]),
-    };
-    for (let l = 0; l < 4; l++) {
-      for (const kind of ['decoder', 'encoder']) {
-        for (const kv of ['key', 'value']) {
-          f[`past_key_values.${l}.${kind}.${kv}`] = past?.[`present.${l}.${kind}.${kv}`] ?? new ort.Tensor('float32', new Float32Array(0), [1, 6, 0, 64]);
-        }
-      }
-    }
-    return f;
-  };
   const sess = await ort.InferenceSession.create(model, { intraOpNumThreads: 1, ...options });
   const fetch = sess.outputNames.filter((n) => !n.includes('attentions'));
-  const first = await sess.run(feeds(null, [50258, 50259, 50360, 50364, 440]), fetch);
+  const first = await sess.run(decoderFeeds(null, [50258, 50259, 50360, 50364, 440]), fetch);
   const logits = [first.logits!.data as Float32Array];
   let past = first as Record<string, ort.Tensor>;
   for (const t of [1243, 262]) {
-    const out = await sess.run(feeds(past, [t]), fetch);
+    const out = await sess.run(decoderFeeds(past, [t]), fetch);
     logits.push(out.logits!.data as Float32Array);
     // a cached run's encoder outputs are empty: the first run's stay
     past = { ...out, ...Object.fromEntries(Object.entries(first).filter(([k]) => k.includes('.encoder.'))) } as Record<string, ort.Tensor>;
@@ -99,29 +101,11 @@ describe('fitted encoder context (scripts/whisper-context.ts)', () => {
   it('the derived decoder projects only the last position on its first run: the same logits there, and the cached runs unchanged', async () => {
     const upstream = readFileSync(`${MODELS}/whisper-tiny/onnx/decoder_model_merged_quantized.onnx`);
     const derived = lastTokenLogits(upstream);
-    const hidden = features(2400); // 192,000 floats: any will do as encoder states [1, 500, 384]
-    const enc = new ort.Tensor('float32', (hidden.data as Float32Array).slice(0, 500 * 384), [1, 500, 384]);
     const ids = [50258, 50259, 50360, 50364, 440, 1243];
-    const feeds = (past: Record<string, ort.Tensor> | null, input: number[]): Record<string, ort.Tensor> => {
-      const f: Record<string, ort.Tensor> = {
-        input_ids: new ort.Tensor('int64', BigInt64Array.from(input.map(BigInt)), [1, input.length]),
-        encoder_hidden_states: enc,
-        use_cache_branch: new ort.Tensor('bool', [past !== null], [1]),
-      };
-      for (let l = 0; l < 4; l++) {
-        for (const kind of ['decoder', 'encoder']) {
-          for (const kv of ['key', 'value']) {
-            const name = `past_key_values.${l}.${kind}.${kv}`;
-            f[name] = past?.[`present.${l}.${kind}.${kv}`] ?? new ort.Tensor('float32', new Float32Array(0), [1, 6, 0, 64]);
-          }
-        }
-      }
-      return f;
-    };
     const run = async (model: Uint8Array): Promise<{ first: ort.Tensor; next: ort.Tensor }> => {
       const s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
-      const a = await s.run(feeds(null, ids));
-      const b = await s.run(feeds(a as Record<string, ort.Tensor>, [262]));
+      const a = await s.run(decoderFeeds(null, ids));
+      const b = await s.run(decoderFeeds(a as Record<string, ort.Tensor>, [262]));
       await s.release();
       return { first: a.logits!, next: b.logits! };
     };
