@@ -193,12 +193,12 @@ async function load(cfg: AsrConfig): Promise<boolean> {
   return true;
 }
 
-/** the fitted encoder context the config asks for (the build ships encoders that take any length: scripts/whisper-context.ts) */
 /** the Whisper sessions' options: ours on WASM (whisper.ts), transformers.js's defaults on WebGPU, which we cannot measure here */
 function sessionOptions(device: 'webgpu' | 'wasm'): { session_options?: typeof WASM_SESSION_OPTIONS } {
   return device === 'wasm' ? { session_options: WASM_SESSION_OPTIONS } : {};
 }
 
+/** the fitted encoder context the config asks for (the build ships encoders that take any length: scripts/whisper-context.ts) */
 function fittedContext(cfg: AsrConfig): ContextFit {
   return { minS: cfg.contextMinS ?? DEFAULT_CONTEXT.minS, padS: cfg.contextPadS ?? DEFAULT_CONTEXT.padS };
 }
