@@ -531,10 +531,14 @@ export class AsrEngine {
         if (job.kind === 'window' || job.kind === 'recover') this.stats.decodes.finalMs += took;
         else {
           this.stats.decodes.liveMs += took;
+          // a probe: live text was off when this decode started
+          const probe = !this.liveAffordable();
           this.recent.push(took);
           if (this.recent.length > 3) this.recent.shift();
           this.lastLiveAt = this.now();
-          if (this.recent.length >= 3) this.probeMs = this.liveAffordable() ? LIVE_PROBE_MS : Math.min(LIVE_PROBE_MAX_MS, this.probeMs * 2);
+          // the interval doubles after a probe that was still too slow; the decode that switched
+          // live text off leaves it at LIVE_PROBE_MS (the first probe comes 10 s later, not 20)
+          if (this.recent.length >= 3) this.probeMs = this.liveAffordable() ? LIVE_PROBE_MS : probe ? Math.min(LIVE_PROBE_MAX_MS, this.probeMs * 2) : LIVE_PROBE_MS;
         }
         this.busy = false;
         this.pump();
@@ -681,8 +685,11 @@ export class AsrEngine {
 
   /**
    * Live text costs a decode each (Whisper encodes a 30 s window whatever the length), so it runs
-   * only while live decodes are cheap compared with the partial interval (mean of the last 3 under
-   * half of partialEveryS). On a slow or busy machine the finals come first and live text waits.
+   * only while live decodes are cheap compared with the partial interval (the median of the last 3
+   * under half of partialEveryS). On a slow or busy machine the finals come first and live text
+   * waits. The median, not the mean: one slow decode (a long utterance's draft, a pause of the
+   * machine) says nothing about the next, and with the mean one 3.5 s decode among 0.4 s ones kept
+   * live text off until it left the last 3, i.e. for three probes (20 + 40 + 80 s).
    */
   private keepsUp(): boolean {
     if (this.liveAffordable()) return true;
@@ -692,9 +699,11 @@ export class AsrEngine {
   }
 
   private liveAffordable(): boolean {
-    if (this.recent.length === 0) return true;
-    const mean = this.recent.reduce((a, b) => a + b, 0) / this.recent.length;
-    return mean < (this.opts.partialEveryS * 1000) / 2;
+    const n = this.recent.length;
+    if (n === 0) return true;
+    // fewer than 3 so far (the start of a visit): their mean
+    const typical = n < 3 ? this.recent.reduce((a, b) => a + b, 0) / n : ([...this.recent].sort((a, b) => a - b)[1] ?? 0);
+    return typical < (this.opts.partialEveryS * 1000) / 2;
   }
 
   /** current probe interval (LIVE_PROBE_MS … LIVE_PROBE_MAX_MS) */

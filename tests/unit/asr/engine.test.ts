@@ -507,6 +507,70 @@ describe('AsrEngine on a slow decoder', () => {
     expect(e.stats.decodes.partial + e.stats.decodes.draft).toBeGreaterThan(before);
   });
 
+  it('keeps live text on after one slow live decode (the median of the last 3 decides, not the mean)', async () => {
+    let clock = 0;
+    let live = 0;
+    const t: Transcriber = {
+      transcribe: async (_audio, kind) => {
+        if (kind === 'partial') live++;
+        clock += live === 3 && kind === 'partial' ? 3500 : 400; // the third live decode is a spike; the others are cheap
+        return 'x';
+      },
+      transcribeTimed: async () => {
+        clock += 400;
+        return [{ start: 0, end: 30, text: 'x' }];
+      },
+    };
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: true, partialEveryS: 2 }, t, () => new EnergyVad(), () => undefined, () => clock);
+    for (let k = 0; k < 8; k++) {
+      await feed(e, 'mic', tone(3), true);
+      await feed(e, 'mic', silence(1), true);
+    }
+    await e.flush();
+    // the engine clock moves only with decodes (under 20 s here), so live text switched off after the
+    // spike would not have been probed again: 3 live decodes in all
+    expect(clock).toBeLessThan(LIVE_PROBE_MS * 2);
+    expect(live).toBeGreaterThanOrEqual(10);
+  });
+
+  it('probes live text 10 s after it went off, then backs off only after a probe that was still too slow', async () => {
+    let clock = 0;
+    let live = 0;
+    const ends: number[] = [];
+    const t: Transcriber = {
+      transcribe: async (_audio, kind) => {
+        if (kind !== 'partial') return 'x';
+        live++;
+        clock += live <= 4 ? 400 : 3000; // cheap at first, then too slow for good
+        ends.push(clock);
+        return 'x';
+      },
+      transcribeTimed: async () => [{ start: 0, end: 30, text: 'x' }], // finals cost no engine time
+    };
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: true, partialEveryS: 2 }, t, () => new EnergyVad(), () => undefined, () => clock);
+    const utterance = async () => {
+      await feed(e, 'mic', tone(3), true);
+      await feed(e, 'mic', silence(1), true);
+    };
+    for (let k = 0; k < 12 && live < 6; k++) await utterance();
+    // 4 cheap decodes, then 2 slow ones: the median of the last 3 is slow, live text is off
+    expect(live).toBe(6);
+    await utterance();
+    expect(live).toBe(6);
+    // 10 s after the last live decode, one probe runs (still slow)
+    clock = (ends.at(-1) ?? 0) + LIVE_PROBE_MS;
+    await utterance();
+    expect(live).toBe(7);
+    // that probe was too slow: the next waits 20 s
+    clock = (ends.at(-1) ?? 0) + LIVE_PROBE_MS;
+    await utterance();
+    expect(live).toBe(7);
+    clock = (ends.at(-1) ?? 0) + 2 * LIVE_PROBE_MS;
+    await utterance();
+    expect(live).toBe(8);
+    await e.flush();
+  });
+
   it('backs off its live probes while the decoder stays too slow (10 s, 20 s, 40 s, then every 80 s)', async () => {
     let clock = 0;
     const slow: Transcriber = {
