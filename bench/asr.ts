@@ -153,6 +153,17 @@ function cpuDelta(a: Map<string, number>, b: Map<string, number>): number {
   return d;
 }
 
+/** `xs` with one occurrence of each value of `drop` taken out (a multiset difference) */
+function withoutSamples(xs: readonly number[], drop: readonly number[]): number[] {
+  const left = new Map<number, number>();
+  for (const d of drop) left.set(d, (left.get(d) ?? 0) + 1);
+  return xs.filter((x) => {
+    const n = left.get(x) ?? 0;
+    if (n === 0) return true;
+    left.set(x, n - 1);
+    return false;
+  });
+}
 const p = (xs: number[], q: number): number | null => {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -204,6 +215,7 @@ for (const model of models) {
   let totCpu = 0;
   const totRuntime: Record<string, number> = {};
   const textLat: number[] = [];
+  const textLatAtStop: number[] = [];
   let totErr = 0;
   let totRef = 0;
   // errors and reference words outside / inside the labelled PHI spans
@@ -276,7 +288,7 @@ for (const model of models) {
     })) as {
       feedMs: number;
       wallMs: number;
-      stats: { audioS: number; decodeMs: number; rtf: number; latencyMs: { p50: number; p95: number }; textLatencyMs?: { p50: number | null; p95: number | null; samples?: number[] }; decodes: unknown; speechS: number; runtime?: Record<string, number> };
+      stats: { audioS: number; decodeMs: number; rtf: number; latencyMs: { p50: number; p95: number }; textLatencyMs?: { p50: number | null; p95: number | null; samples?: number[]; atStopSamples?: number[] }; decodes: unknown; speechS: number; runtime?: Record<string, number> };
       segments: { t0: number; t1: number; text: string; final: boolean; source: string; speaker: string; latencyMs: number | null }[];
     };
     const cpuS = cpuDelta(cpu0, rendererCpu(l.profileDir));
@@ -318,6 +330,7 @@ for (const model of models) {
     for (const s of finals) if (s.latencyMs !== null) lat.push(s.latencyMs);
     const tl = run.stats.textLatencyMs;
     textLat.push(...(tl?.samples ?? []));
+    textLatAtStop.push(...(tl?.atStopSamples ?? []));
     const speakers = tele ? { micClinician: finals.filter((s) => s.source === 'mic').every((s) => s.speaker === 'clinician'), tabRemote: finals.filter((s) => s.source === 'tab').every((s) => s.speaker === 'remote') } : null;
     perFile.push({
       file: id,
@@ -337,7 +350,7 @@ for (const model of models) {
       // renderer CPU seconds (all threads: VAD + decoding + page) over visit seconds; wall RTF above is load-sensitive
       cpuRtf: r3(cpuS / audioS),
       wallAfterEndS: r3((run.wallMs - run.feedMs) / 1000),
-      textLatencyMs: tl ? { p50: tl.p50, p95: tl.p95 } : null,
+      textLatencyMs: tl ? { p50: tl.p50, p95: tl.p95, atStop: tl.atStopSamples ?? [] } : null,
       loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number),
       latencyMs: { p50: r3(p(finals.flatMap((s) => (s.latencyMs === null ? [] : [s.latencyMs])), 50)), p95: r3(p(finals.flatMap((s) => (s.latencyMs === null ? [] : [s.latencyMs])), 95)) },
       finals: finals.length,
@@ -377,6 +390,13 @@ for (const model of models) {
       latencyMs: { p50: r3(p(lat, 50)), p95: r3(p(lat, 95)), n: lat.length },
       // end of speech → first text covering the utterance (live draft or final), pooled over the visits
       textLatencyMs: { p50: r3(p(textLat, 50)), p95: r3(p(textLat, 95)), n: textLat.length },
+      // the same without the utterances still waiting for text when the visit stopped (a flush
+      // decodes finals only: their first text is the final, part of the stop → transcript time,
+      // wallAfterEndS per visit): what the clinician watches while the visit goes on
+      textLatencyWhileRecordingMs: (() => {
+        const rec = withoutSamples(textLat, textLatAtStop);
+        return { p50: r3(p(rec, 50)), p95: r3(p(rec, 95)), n: rec.length, atStop: textLatAtStop.length };
+      })(),
       wordRatio: r3(totHyp / Math.max(1, totRef)),
       drugMentions: { ...drugs, rate: r3(drugs.hit / Math.max(1, drugs.ref)) },
       doseMentions: { ...doses, rate: r3(doses.hit / Math.max(1, doses.ref)) },

@@ -99,6 +99,11 @@ export interface EngineStats {
   latencyMs: number[];
   /** end of speech → first text covering the whole utterance (draft or final) */
   textLatencyMs: number[];
+  /**
+   * the subset of textLatencyMs for utterances that had no text yet when the visit stopped: a flush
+   * decodes finals only, so theirs is the final's (the clinician sees it as part of the stop)
+   */
+  textLatencyAtStopMs: number[];
   queue: number;
 }
 
@@ -317,6 +322,7 @@ export class AsrEngine {
     finals: 0,
     latencyMs: [],
     textLatencyMs: [],
+    textLatencyAtStopMs: [],
     queue: 0,
   };
 
@@ -477,9 +483,13 @@ export class AsrEngine {
     const latency = p.endWall === null ? null : Math.max(0, this.now() - p.endWall);
     if (latency !== null) {
       this.stats.latencyMs.push(latency);
-      if (!p.texted) this.stats.textLatencyMs.push(latency);
+      if (!p.texted) {
+        this.stats.textLatencyMs.push(latency);
+        if (this.flushing) this.stats.textLatencyAtStopMs.push(latency);
+      }
       if (this.stats.latencyMs.length > 5000) this.stats.latencyMs.splice(0, 1000);
       if (this.stats.textLatencyMs.length > 5000) this.stats.textLatencyMs.splice(0, 1000);
+      if (this.stats.textLatencyAtStopMs.length > 1000) this.stats.textLatencyAtStopMs.splice(0, 200);
     }
     this.stats.finals++;
     this.onSegment({

@@ -26,9 +26,20 @@ export const AsrStats = z
       .strict(),
     /** end of speech → final text, per utterance */
     latencyMs: z.object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable(), n: z.number() }).strict(),
-    /** end of speech → first text covering the utterance (live draft or final); samples: every value, for pooling across visits in bench/asr */
+    /**
+     * end of speech → first text covering the utterance (live draft or final); samples: every value,
+     * for pooling across visits in bench/asr; atStopSamples: those of utterances still without text
+     * when the visit stopped (their text is the final's; also in samples)
+     */
     textLatencyMs: z
-      .object({ p50: z.number().nullable(), p95: z.number().nullable(), max: z.number().nullable(), n: z.number(), samples: z.array(z.number()).max(20_000).optional() })
+      .object({
+        p50: z.number().nullable(),
+        p95: z.number().nullable(),
+        max: z.number().nullable(),
+        n: z.number(),
+        samples: z.array(z.number()).max(20_000).optional(),
+        atStopSamples: z.array(z.number()).max(1_000).optional(),
+      })
       .strict()
       .optional(),
     /**

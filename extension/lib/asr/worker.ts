@@ -307,7 +307,7 @@ function stats(): AsrStats {
     finals: s?.finals ?? 0,
     decodes: s?.decodes ?? { window: 0, utterances: 0, carried: 0, recovered: 0, draft: 0, partial: 0, failed: 0, finalMs: 0, liveMs: 0 },
     latencyMs: { p50: percentile(lat, 50), p95: percentile(lat, 95), max: lat.length ? Math.max(...lat) : null, n: lat.length },
-    textLatencyMs: { p50: percentile(tl, 50), p95: percentile(tl, 95), max: tl.length ? Math.max(...tl) : null, n: tl.length, samples: tl.slice(-20_000).map(Math.round) },
+    textLatencyMs: { p50: percentile(tl, 50), p95: percentile(tl, 95), max: tl.length ? Math.max(...tl) : null, n: tl.length, samples: tl.slice(-20_000).map(Math.round), atStopSamples: (s?.textLatencyAtStopMs ?? []).slice(-1_000).map(Math.round) },
     runtime: { ...(Object.fromEntries(Object.entries(runtime).map(([k, v]) => [k, Math.round(v)])) as typeof runtime), wasmHeapMb: wasmHeapMb() },
   };
 }

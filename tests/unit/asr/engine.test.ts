@@ -82,6 +82,19 @@ describe('AsrEngine', () => {
     expect(e.stats.latencyMs.length).toBe(2);
   });
 
+  it('counts apart the first text of utterances still without text when the visit stopped (textLatencyAtStopMs)', async () => {
+    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: false, partialEveryS: 2, windowPauseMs: 1000 }, new FakeTranscriber(), () => new EnergyVad(), () => undefined);
+    await feed(e, 'mic', tone(2), true);
+    await feed(e, 'mic', silence(2), true); // the window closes on the pause and is decoded while recording
+    await new Promise((r) => setTimeout(r, 50));
+    expect(e.stats.textLatencyMs).toHaveLength(1);
+    await feed(e, 'mic', tone(2), true); // still speaking when the visit stops
+    await e.flush();
+    expect(e.stats.textLatencyMs).toHaveLength(2);
+    expect(e.stats.textLatencyAtStopMs).toHaveLength(1);
+    expect(e.stats.textLatencyMs).toContain(e.stats.textLatencyAtStopMs[0]);
+  });
+
   it("repairs misheard drug names (loosely only with the model's word test), a glued clinical term and a misheard temp in the final text by default, and not when drugNames is false", async () => {
     class Says extends FakeTranscriber {
       override async transcribeTimed(audio: Float32Array): Promise<TimedText[]> {
