@@ -164,6 +164,7 @@ function withoutSamples(xs: readonly number[], drop: readonly number[]): number[
     return false;
   });
 }
+
 const p = (xs: number[], q: number): number | null => {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
