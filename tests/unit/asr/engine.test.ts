@@ -460,6 +460,29 @@ describe('AsrEngine', () => {
   });
 });
 
+/**
+ * An engine on a fake clock that only its decoder moves: each call advances it by
+ * `cost(kind, live)` ms, `live` = live (partial-kind) decodes so far, this one included; `c.liveEnds`
+ * holds the clock at the end of each live decode.
+ */
+function clockedEngine(cost: (kind: 'window' | 'final' | 'partial', live: number) => number, onSegment: (s: SegmentOut) => void = () => undefined) {
+  const c = { now: 0, live: 0, liveEnds: [] as number[] };
+  const t: Transcriber = {
+    transcribe: async (_audio, kind) => {
+      if (kind === 'partial') c.live++;
+      c.now += cost(kind, c.live);
+      if (kind === 'partial') c.liveEnds.push(c.now);
+      return 'x';
+    },
+    transcribeTimed: async () => {
+      c.now += cost('window', c.live);
+      return [{ start: 0, end: 30, text: 'x' }];
+    },
+  };
+  const e = new AsrEngine({ speakerMode: 'unlabelled', partials: true, partialEveryS: 2 }, t, () => new EnergyVad(), onSegment, () => c.now);
+  return { e, c };
+}
+
 describe('AsrEngine on a slow decoder', () => {
   it('drafts an utterance that closed while a window was decoding before the next window (pause-closed windows)', async () => {
     const calls: string[] = [];
@@ -490,19 +513,8 @@ describe('AsrEngine on a slow decoder', () => {
   });
 
   it('skips live partials when decodes take longer than half the partial interval', async () => {
-    let clock = 0;
-    const slow: Transcriber = {
-      transcribe: async () => {
-        clock += 1500; // each decode "takes" 1.5 s of engine clock
-        return 'x';
-      },
-      transcribeTimed: async () => {
-        clock += 1500;
-        return [{ start: 0, end: 30, text: 'x' }];
-      },
-    };
     const out: SegmentOut[] = [];
-    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: true, partialEveryS: 2 }, slow, () => new EnergyVad(), (s) => out.push(s), () => clock);
+    const { e, c } = clockedEngine(() => 1500, (s) => out.push(s)); // each decode "takes" 1.5 s of engine clock
     for (let k = 0; k < 3; k++) {
       await feed(e, 'mic', tone(6), true);
       await feed(e, 'mic', silence(1), true);
@@ -511,30 +523,18 @@ describe('AsrEngine on a slow decoder', () => {
     expect(e.stats.decodes.utterances).toBe(3); // every utterance reached a final decode
     expect(out.filter((s) => s.final).length).toBeGreaterThanOrEqual(1);
     // live decodes stop once their times are known to be too slow: the first 3, and a probe at most every 10 s
-    expect(e.stats.decodes.partial + e.stats.decodes.draft).toBeLessThanOrEqual(3 + Math.ceil(clock / 10_000));
+    expect(e.stats.decodes.partial + e.stats.decodes.draft).toBeLessThanOrEqual(3 + Math.ceil(c.now / 10_000));
     const before = e.stats.decodes.partial + e.stats.decodes.draft;
     // the load passes: after the probe interval (at most LIVE_PROBE_MAX_MS) a probe decode runs, and live text comes back
-    clock += LIVE_PROBE_MAX_MS;
+    c.now += LIVE_PROBE_MAX_MS;
     await feed(e, 'mic', tone(6), true);
     await feed(e, 'mic', silence(1), true);
     expect(e.stats.decodes.partial + e.stats.decodes.draft).toBeGreaterThan(before);
   });
 
   it('keeps live text on after one slow live decode (the median of the last 3 decides, not the mean)', async () => {
-    let clock = 0;
-    let live = 0;
-    const t: Transcriber = {
-      transcribe: async (_audio, kind) => {
-        if (kind === 'partial') live++;
-        clock += live === 3 && kind === 'partial' ? 3500 : 400; // the third live decode is a spike; the others are cheap
-        return 'x';
-      },
-      transcribeTimed: async () => {
-        clock += 400;
-        return [{ start: 0, end: 30, text: 'x' }];
-      },
-    };
-    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: true, partialEveryS: 2 }, t, () => new EnergyVad(), () => undefined, () => clock);
+    // the third live decode is a spike; the others are cheap
+    const { e, c } = clockedEngine((kind, live) => (kind === 'partial' && live === 3 ? 3500 : 400));
     for (let k = 0; k < 8; k++) {
       await feed(e, 'mic', tone(3), true);
       await feed(e, 'mic', silence(1), true);
@@ -542,71 +542,48 @@ describe('AsrEngine on a slow decoder', () => {
     await e.flush();
     // the engine clock moves only with decodes (under 20 s here), so live text switched off after the
     // spike would not have been probed again: 3 live decodes in all
-    expect(clock).toBeLessThan(LIVE_PROBE_MS * 2);
-    expect(live).toBeGreaterThanOrEqual(10);
+    expect(c.now).toBeLessThan(LIVE_PROBE_MS * 2);
+    expect(c.live).toBeGreaterThanOrEqual(10);
   });
 
   it('probes live text 10 s after it went off, then backs off only after a probe that was still too slow', async () => {
-    let clock = 0;
-    let live = 0;
-    const ends: number[] = [];
-    const t: Transcriber = {
-      transcribe: async (_audio, kind) => {
-        if (kind !== 'partial') return 'x';
-        live++;
-        clock += live <= 4 ? 400 : 3000; // cheap at first, then too slow for good
-        ends.push(clock);
-        return 'x';
-      },
-      transcribeTimed: async () => [{ start: 0, end: 30, text: 'x' }], // finals cost no engine time
-    };
-    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: true, partialEveryS: 2 }, t, () => new EnergyVad(), () => undefined, () => clock);
+    // live decodes cheap at first, then too slow for good; finals cost no engine time
+    const { e, c } = clockedEngine((kind, live) => (kind !== 'partial' ? 0 : live <= 4 ? 400 : 3000));
     const utterance = async () => {
       await feed(e, 'mic', tone(3), true);
       await feed(e, 'mic', silence(1), true);
     };
-    for (let k = 0; k < 12 && live < 6; k++) await utterance();
+    for (let k = 0; k < 12 && c.live < 6; k++) await utterance();
     // 4 cheap decodes, then 2 slow ones: the median of the last 3 is slow, live text is off
-    expect(live).toBe(6);
+    expect(c.live).toBe(6);
     await utterance();
-    expect(live).toBe(6);
+    expect(c.live).toBe(6);
     // 10 s after the last live decode, one probe runs (still slow)
-    clock = (ends.at(-1) ?? 0) + LIVE_PROBE_MS;
+    c.now = (c.liveEnds.at(-1) ?? 0) + LIVE_PROBE_MS;
     await utterance();
-    expect(live).toBe(7);
+    expect(c.live).toBe(7);
     // that probe was too slow: the next waits 20 s
-    clock = (ends.at(-1) ?? 0) + LIVE_PROBE_MS;
+    c.now = (c.liveEnds.at(-1) ?? 0) + LIVE_PROBE_MS;
     await utterance();
-    expect(live).toBe(7);
-    clock = (ends.at(-1) ?? 0) + 2 * LIVE_PROBE_MS;
+    expect(c.live).toBe(7);
+    c.now = (c.liveEnds.at(-1) ?? 0) + 2 * LIVE_PROBE_MS;
     await utterance();
-    expect(live).toBe(8);
+    expect(c.live).toBe(8);
     await e.flush();
   });
 
   it('backs off its live probes while the decoder stays too slow (10 s, 20 s, 40 s, then every 80 s)', async () => {
-    let clock = 0;
-    const slow: Transcriber = {
-      transcribe: async () => {
-        clock += 15_000;
-        return 'x';
-      },
-      transcribeTimed: async () => {
-        clock += 15_000;
-        return [{ start: 0, end: 30, text: 'x' }];
-      },
-    };
-    const e = new AsrEngine({ speakerMode: 'unlabelled', partials: true, partialEveryS: 2 }, slow, () => new EnergyVad(), () => undefined, () => clock);
+    const { e, c } = clockedEngine(() => 15_000);
     for (let k = 0; k < 40; k++) {
       await feed(e, 'mic', tone(6), true);
       await feed(e, 'mic', silence(2), true);
     }
     await e.flush();
     const live = e.stats.decodes.partial + e.stats.decodes.draft;
-    expect(clock).toBeGreaterThan(400_000);
+    expect(c.now).toBeGreaterThan(400_000);
     // the 3 that measure the decoder, the ramp (10 + 20 + 40 s), then one per 80 s at most
-    expect(live).toBeLessThanOrEqual(3 + 3 + Math.ceil(clock / LIVE_PROBE_MAX_MS));
+    expect(live).toBeLessThanOrEqual(3 + 3 + Math.ceil(c.now / LIVE_PROBE_MAX_MS));
     // a fixed 10 s probe would have run about clock / 10 s of them
-    expect(live).toBeLessThan(clock / LIVE_PROBE_MS / 3);
+    expect(live).toBeLessThan(c.now / LIVE_PROBE_MS / 3);
   });
 });
