@@ -548,7 +548,7 @@ export class AsrEngine {
           this.lastLiveAt = this.now();
           // the interval doubles after a probe that was still too slow; the decode that switched
           // live text off leaves it at LIVE_PROBE_MS (the first probe comes 10 s later, not 20)
-          if (this.recent.length >= 3) this.probeMs = this.liveAffordable() ? LIVE_PROBE_MS : probe ? Math.min(LIVE_PROBE_MAX_MS, this.probeMs * 2) : LIVE_PROBE_MS;
+          if (this.recent.length >= 3) this.probeMs = probe && !this.liveAffordable() ? Math.min(LIVE_PROBE_MAX_MS, this.probeMs * 2) : LIVE_PROBE_MS;
         }
         this.busy = false;
         this.pump();
